@@ -8,6 +8,8 @@ namespace llmkit::cli {
 
 void register_demo(CLI::App& app);
 
-inline void register_commands(CLI::App& app) { register_demo(app); }
+inline void register_commands(CLI::App& app) {
+  register_demo(app);
+}
 
 }  // namespace llmkit::cli

@@ -44,7 +44,8 @@ Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor silu(const Tensor& x);
-// approximate_tanh: GELU's tanh approximation (Gemma's "gelu_pytorch_tanh"); else the exact erf form.
+// approximate_tanh: GELU's tanh approximation (Gemma's "gelu_pytorch_tanh"); else the exact erf
+// form.
 Tensor gelu(const Tensor& x, bool approximate_tanh = false);
 Tensor clamp(const Tensor& x, float low, float high);  // gradient 0 outside [low, high]
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // no gradient to cond

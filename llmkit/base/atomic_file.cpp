@@ -23,7 +23,8 @@ class FdSink : public FileSink {
       ssize_t n = ::write(fd_, p, size);
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw_error(ErrorCode::kIo, str_cat("write to '", path_, "' failed: ", std::strerror(errno)));
+        throw_error(ErrorCode::kIo,
+                    str_cat("write to '", path_, "' failed: ", std::strerror(errno)));
       }
       p += n;
       size -= static_cast<size_t>(n);
@@ -66,8 +67,8 @@ void write_file_atomic(const std::string& path, const std::function<void(FileSin
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw_error(ErrorCode::kIo, str_cat("cannot rename '", tmp, "' to '", path, "': ",
-                                        std::strerror(err)));
+    throw_error(ErrorCode::kIo,
+                str_cat("cannot rename '", tmp, "' to '", path, "': ", std::strerror(err)));
   }
   int dir_fd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {

@@ -14,12 +14,17 @@ const Context& single_threaded_context() {
 }  // namespace
 
 Context::Context(int n_threads) {
-  if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads <= 0)
+    n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   pool_ = std::make_unique<ThreadPool>(n_threads);
 }
 
-Context::Scope::Scope(const Context& context) : previous_(t_current) { t_current = &context; }
-Context::Scope::~Scope() { t_current = previous_; }
+Context::Scope::Scope(const Context& context) : previous_(t_current) {
+  t_current = &context;
+}
+Context::Scope::~Scope() {
+  t_current = previous_;
+}
 
 const Context& current_context() {
   return t_current != nullptr ? *t_current : single_threaded_context();

@@ -48,8 +48,8 @@ std::string str_cat(Args&&... args) {
 }  // namespace llmkit
 
 // Throws Error(code, str_cat(msg...)) when cond is false. Used for input validation.
-#define LLMKIT_CHECK_CODE(cond, code, ...)                    \
-  do {                                                        \
+#define LLMKIT_CHECK_CODE(cond, code, ...)                                    \
+  do {                                                                        \
     if (!(cond)) ::llmkit::throw_error(code, ::llmkit::str_cat(__VA_ARGS__)); \
   } while (0)
 
@@ -62,7 +62,7 @@ std::string str_cat(Args&&... args) {
   do {                           \
   } while (0)
 #else
-#define LLMKIT_DCHECK(cond, ...)                                                         \
-  LLMKIT_CHECK_CODE(cond, ::llmkit::ErrorCode::kInternal, "internal check failed: " #cond \
-                    " at " __FILE__ ": ", __VA_ARGS__)
+#define LLMKIT_DCHECK(cond, ...)                          \
+  LLMKIT_CHECK_CODE(cond, ::llmkit::ErrorCode::kInternal, \
+                    "internal check failed: " #cond " at " __FILE__ ": ", __VA_ARGS__)
 #endif

@@ -15,8 +15,8 @@ void log_line(LogLevel level, const std::string& message);
 
 }  // namespace llmkit
 
-#define LLMKIT_LOG(level, ...)                                                  \
-  do {                                                                          \
-    if (::llmkit::LogLevel::level >= ::llmkit::log_level())                     \
+#define LLMKIT_LOG(level, ...)                                                       \
+  do {                                                                               \
+    if (::llmkit::LogLevel::level >= ::llmkit::log_level())                          \
       ::llmkit::log_line(::llmkit::LogLevel::level, ::llmkit::str_cat(__VA_ARGS__)); \
   } while (0)

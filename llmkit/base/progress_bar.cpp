@@ -31,7 +31,9 @@ ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit, int
       start_(start),
       tty_(::isatty(STDERR_FILENO) != 0) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 std::string ProgressBar::render(int64_t done, double elapsed_s, const std::string& note) const {
   double rate = elapsed_s > 0 ? static_cast<double>(done - start_) / elapsed_s : 0.0;
@@ -43,8 +45,8 @@ std::string ProgressBar::render(int64_t done, double elapsed_s, const std::strin
   bar.append(kWidth - filled, ' ');
   char rate_buf[32];
   std::snprintf(rate_buf, sizeof(rate_buf), "%.1f", rate);
-  std::string text = str_cat(label_, " [", bar, "] ", done, "/", total_, " ", unit_, " ",
-                             rate_buf, " ", unit_, "/s ETA ", format_duration(eta));
+  std::string text = str_cat(label_, " [", bar, "] ", done, "/", total_, " ", unit_, " ", rate_buf,
+                             " ", unit_, "/s ETA ", format_duration(eta));
   if (!note.empty()) text += " " + note;
   return text;
 }

@@ -1,8 +1,8 @@
 // A terminal progress bar with rate and ETA, redrawn in place on stderr at most ~10 times a
 // second. When stderr is not a terminal it prints a plain line every few seconds instead.
 //
-// Usage: ProgressBar bar("train", total_steps, "step"); bar.update(done, "loss 2.31"); bar.finish();
-// Not thread-safe: update from one thread.
+// Usage: ProgressBar bar("train", total_steps, "step"); bar.update(done, "loss 2.31");
+// bar.finish(); Not thread-safe: update from one thread.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,8 @@ class ProgressBar {
   void update(int64_t done, const std::string& note = "");
   void finish();
 
-  // The text of one redraw, exposed for tests: "label [####    ] 40/100 it 12.5 it/s ETA 0:05 note".
+  // The text of one redraw, exposed for tests: "label [####    ] 40/100 it 12.5 it/s ETA 0:05
+  // note".
   std::string render(int64_t done, double elapsed_s, const std::string& note) const;
 
  private:

@@ -49,6 +49,7 @@ struct AttentionOptions {
 struct AttentionResult {
   Tensor out;  // [B, H, T, D]
   Tensor lse;  // [B, H, T]: log-sum-exp of each row's (capped) logits, saved for backward
+               // (-inf for a row that sees no key; its out row is 0)
 };
 AttentionResult attention(const Tensor& q, const Tensor& k, const Tensor& v,
                           const AttentionOptions& options);
@@ -60,9 +61,9 @@ AttentionGrads attention_backward(const Tensor& q, const Tensor& k, const Tensor
                                   const Tensor& out, const Tensor& lse, const Tensor& dout,
                                   const AttentionOptions& options);
 
-// ---- Cross-entropy: logits [N, V], targets i32 [N]; rows whose target == ignore_index are skipped.
-// loss = mean over valid rows of (logsumexp(logits) - logits[target]); 0 when no row is valid.
-// Targets outside [0, V) (other than ignore_index) throw Error(kOutOfRange).
+// ---- Cross-entropy: logits [N, V], targets i32 [N]; rows whose target == ignore_index are
+// skipped. loss = mean over valid rows of (logsumexp(logits) - logits[target]); 0 when no row is
+// valid. Targets outside [0, V) (other than ignore_index) throw Error(kOutOfRange).
 struct CrossEntropyResult {
   Tensor loss;  // 0-D
   Tensor lse;   // [N]

@@ -9,7 +9,8 @@
 namespace llmkit::ops {
 
 // Rows of x along axis picked by idx (any shape): result shape = x.shape with dimension `axis`
-// replaced by idx.shape. Embedding lookup is index_select(table [V, C], 0, ids [B, T]) -> [B, T, C].
+// replaced by idx.shape. Embedding lookup is index_select(table [V, C], 0, ids [B, T]) -> [B, T,
+// C].
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& idx);
 // The adjoint of index_select: out (zeros of `shape`) with src slices added at idx along axis.
 Tensor index_add(const Shape& shape, int64_t axis, const Tensor& idx, const Tensor& src);

@@ -1,4 +1,6 @@
-// Softmax family over one axis (raw: no autograd). Computed in f32 with the max subtracted.
+// Softmax family over one axis (raw: no autograd). Computed in f32 with the max subtracted; inputs
+// of any float dtype and layout, outputs contiguous f32. A row that is all -inf gives softmax 0 and
+// log_softmax -inf (no NaN). The backward functions need y and grad of one shape.
 #pragma once
 
 #include "llmkit/tensor/tensor.h"

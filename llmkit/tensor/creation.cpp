@@ -7,7 +7,9 @@
 
 namespace llmkit {
 
-Tensor zeros(const Shape& shape, DType dtype) { return Tensor::empty(shape, dtype); }
+Tensor zeros(const Shape& shape, DType dtype) {
+  return Tensor::empty(shape, dtype);
+}
 
 Tensor full(const Shape& shape, float value, DType dtype) {
   Tensor f = Tensor::empty(shape, DType::kF32);
@@ -16,10 +18,18 @@ Tensor full(const Shape& shape, float value, DType dtype) {
   return ops::to_dtype(f, dtype);
 }
 
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0f, dtype); }
-Tensor zeros_like(const Tensor& x) { return zeros(x.shape(), x.dtype()); }
-Tensor ones_like(const Tensor& x) { return ones(x.shape(), x.dtype()); }
-Tensor scalar(float value, DType dtype) { return full({}, value, dtype); }
+Tensor ones(const Shape& shape, DType dtype) {
+  return full(shape, 1.0f, dtype);
+}
+Tensor zeros_like(const Tensor& x) {
+  return zeros(x.shape(), x.dtype());
+}
+Tensor ones_like(const Tensor& x) {
+  return ones(x.shape(), x.dtype());
+}
+Tensor scalar(float value, DType dtype) {
+  return full({}, value, dtype);
+}
 
 Tensor arange(double start, double stop, double step, DType dtype) {
   LLMKIT_CHECK(step != 0.0 && std::isfinite(step), "arange: step must be non-zero, got ", step);
@@ -34,19 +44,22 @@ Tensor arange(double start, double stop, double step, DType dtype) {
   return ops::to_dtype(f, dtype);
 }
 
-Tensor arange(int64_t n, DType dtype) { return arange(0.0, static_cast<double>(n), 1.0, dtype); }
+Tensor arange(int64_t n, DType dtype) {
+  return arange(0.0, static_cast<double>(n), 1.0, dtype);
+}
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, DType dtype) {
-  LLMKIT_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape), "from_vector: ",
-               values.size(), " values do not fill shape ", shape_to_string(shape));
+  LLMKIT_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
+               "from_vector: ", values.size(), " values do not fill shape ",
+               shape_to_string(shape));
   Tensor t = Tensor::empty(shape, dtype);
   convert_elements(values.data(), DType::kF32, t.raw_data(), dtype, t.numel());
   return t;
 }
 
 Tensor from_ints(const std::vector<int32_t>& values, const Shape& shape) {
-  LLMKIT_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape), "from_ints: ",
-               values.size(), " values do not fill shape ", shape_to_string(shape));
+  LLMKIT_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
+               "from_ints: ", values.size(), " values do not fill shape ", shape_to_string(shape));
   Tensor t = Tensor::empty(shape, DType::kI32);
   std::copy(values.begin(), values.end(), t.data<int32_t>());
   return t;
@@ -77,9 +90,8 @@ Tensor rand(const Shape& shape, Generator& gen, float low, float high, DType dty
 }
 
 Tensor randn(const Shape& shape, Generator& gen, float mean, float std, DType dtype) {
-  return fill_random(shape, gen, dtype, [=](uint64_t s, uint64_t c) {
-    return mean + std * Generator::normal(s, c);
-  });
+  return fill_random(shape, gen, dtype,
+                     [=](uint64_t s, uint64_t c) { return mean + std * Generator::normal(s, c); });
 }
 
 }  // namespace llmkit

@@ -20,8 +20,7 @@ Tensor scalar(float value, DType dtype = DType::kF32);
 Tensor arange(double start, double stop, double step = 1.0, DType dtype = DType::kF32);
 Tensor arange(int64_t n, DType dtype = DType::kI32);
 // Copies values (row-major) into a tensor of `shape`; the counts must match.
-Tensor from_vector(const std::vector<float>& values, const Shape& shape,
-                   DType dtype = DType::kF32);
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, DType dtype = DType::kF32);
 Tensor from_ints(const std::vector<int32_t>& values, const Shape& shape);
 // Uniform in [low, high) and normal(mean, std), drawn from gen (advancing it by numel).
 Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f,

@@ -102,11 +102,12 @@ std::string Tensor::to_string() const {
     if (v != 0.0f) min_abs = std::min(min_abs, std::fabs(v));
   }
   p.scientific = !p.integer && (max_abs >= 1e5f || (min_abs < 1e-4f && min_abs > 0.0f));
-  for (float v : shown) p.width = std::max(p.width, format_value(v, p.integer, p.scientific).size());
+  for (float v : shown)
+    p.width = std::max(p.width, format_value(v, p.integer, p.scientific).size());
   std::string body;
   p.print(0, offset(), 7, body);
-  return str_cat("tensor(", body, ", shape=", shape_to_string(shape()), ", dtype=",
-                 dtype_name(dtype()), ")");
+  return str_cat("tensor(", body, ", shape=", shape_to_string(shape()),
+                 ", dtype=", dtype_name(dtype()), ")");
 }
 
 }  // namespace llmkit

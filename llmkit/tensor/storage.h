@@ -16,7 +16,8 @@ class Storage {
   // Zero-filled, 64-byte aligned.
   static std::shared_ptr<Storage> allocate(size_t nbytes);
   // Borrows [data, data + nbytes); keep_alive owns the memory.
-  static std::shared_ptr<Storage> borrow(void* data, size_t nbytes, std::shared_ptr<void> keep_alive);
+  static std::shared_ptr<Storage> borrow(void* data, size_t nbytes,
+                                         std::shared_ptr<void> keep_alive);
 
   ~Storage();
   Storage(const Storage&) = delete;

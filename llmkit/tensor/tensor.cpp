@@ -31,9 +31,8 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape
   }
   size_t esize = dtype_size(dtype);
   LLMKIT_CHECK_CODE(last < offset || static_cast<size_t>(last + 1) * esize <= storage->nbytes(),
-                    ErrorCode::kOutOfRange, "view of shape ", shape_to_string(shape),
-                    " at offset ", offset, " reaches past the end of its ", storage->nbytes(),
-                    "-byte storage");
+                    ErrorCode::kOutOfRange, "view of shape ", shape_to_string(shape), " at offset ",
+                    offset, " reaches past the end of its ", storage->nbytes(), "-byte storage");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->shape = shape;
@@ -86,8 +85,12 @@ std::vector<Out> gather_values(const Tensor& t) {
 }
 }  // namespace
 
-std::vector<float> Tensor::to_vector() const { return gather_values<float>(*this); }
-std::vector<int32_t> Tensor::to_int_vector() const { return gather_values<int32_t>(*this); }
+std::vector<float> Tensor::to_vector() const {
+  return gather_values<float>(*this);
+}
+std::vector<int32_t> Tensor::to_int_vector() const {
+  return gather_values<int32_t>(*this);
+}
 
 float Tensor::item() const {
   LLMKIT_CHECK(numel() == 1, "item() needs a one-element tensor, got ", describe(*this));
@@ -100,13 +103,13 @@ float Tensor::at(const std::vector<int64_t>& index) const {
   int64_t off = offset();
   for (size_t i = 0; i < index.size(); ++i) {
     int64_t k = index[i] < 0 ? index[i] + shape()[i] : index[i];
-    LLMKIT_CHECK_CODE(k >= 0 && k < shape()[i], ErrorCode::kOutOfRange, "at(): index ",
-                      index[i], " is out of range for dimension ", i, " of size ", shape()[i]);
+    LLMKIT_CHECK_CODE(k >= 0 && k < shape()[i], ErrorCode::kOutOfRange, "at(): index ", index[i],
+                      " is out of range for dimension ", i, " of size ", shape()[i]);
     off += k * strides()[i];
   }
   float f;
-  convert_elements(storage()->data() + off * static_cast<int64_t>(dtype_size(dtype())), dtype(),
-                   &f, DType::kF32, 1);
+  convert_elements(storage()->data() + off * static_cast<int64_t>(dtype_size(dtype())), dtype(), &f,
+                   DType::kF32, 1);
   return f;
 }
 
@@ -123,7 +126,9 @@ Tensor Tensor::detach() const {
   return from_storage(storage(), shape(), strides(), offset(), dtype());
 }
 
-std::ostream& operator<<(std::ostream& out, const Tensor& t) { return out << t.to_string(); }
+std::ostream& operator<<(std::ostream& out, const Tensor& t) {
+  return out << t.to_string();
+}
 
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined tensor";

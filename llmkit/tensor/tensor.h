@@ -35,18 +35,24 @@ struct TensorImpl {
 
   // Autograd state, managed by llmkit/autograd.
   bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;                 // accumulated gradient of a leaf
-  std::shared_ptr<autograd::Node> grad_fn;          // producer of a non-leaf result
+  std::shared_ptr<TensorImpl> grad;         // accumulated gradient of a leaf
+  std::shared_ptr<autograd::Node> grad_fn;  // producer of a non-leaf result
 };
 
 template <typename T>
 constexpr bool dtype_matches(DType d);
 template <>
-constexpr bool dtype_matches<float>(DType d) { return d == DType::kF32; }
+constexpr bool dtype_matches<float>(DType d) {
+  return d == DType::kF32;
+}
 template <>
-constexpr bool dtype_matches<int32_t>(DType d) { return d == DType::kI32; }
+constexpr bool dtype_matches<int32_t>(DType d) {
+  return d == DType::kI32;
+}
 template <>
-constexpr bool dtype_matches<uint16_t>(DType d) { return d == DType::kF16 || d == DType::kBF16; }
+constexpr bool dtype_matches<uint16_t>(DType d) {
+  return d == DType::kF16 || d == DType::kBF16;
+}
 
 class Tensor {
  public:
@@ -151,8 +157,8 @@ void for_each_offset(const Shape& shape, const Strides& strides, int64_t offset,
 // Calls fn(offset_a, offset_b, n, stride_a, stride_b) for each innermost row of `shape`, walking
 // two layouts of the same shape together (row-major order). Rows have n = shape.back() elements.
 template <typename Fn>
-void for_each_row2(const Shape& shape, const Strides& sa, int64_t oa, const Strides& sb,
-                   int64_t ob, Fn&& fn) {
+void for_each_row2(const Shape& shape, const Strides& sa, int64_t oa, const Strides& sb, int64_t ob,
+                   Fn&& fn) {
   if (shape_numel(shape) == 0) return;
   size_t nd = shape.size();
   if (nd == 0) {

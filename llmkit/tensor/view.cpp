@@ -130,7 +130,9 @@ Tensor unsqueeze(const Tensor& x, int64_t axis) {
   return Tensor::from_storage(x.storage(), shape, strides, x.offset(), x.dtype());
 }
 
-Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
+Tensor contiguous(const Tensor& x) {
+  return x.is_contiguous() ? x : clone(x);
+}
 
 Tensor clone(const Tensor& x) {
   Tensor out = Tensor::empty(x.shape(), x.dtype());

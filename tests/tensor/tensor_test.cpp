@@ -20,7 +20,9 @@ TEST(Tensor, EmptyIsZeroFilledAndContiguous) {
   for (float v : t.to_vector()) EXPECT_EQ(v, 0.0f);
 }
 
-TEST(Tensor, NegativeDimensionThrows) { EXPECT_THROW(Tensor::empty({2, -1}), Error); }
+TEST(Tensor, NegativeDimensionThrows) {
+  EXPECT_THROW(Tensor::empty({2, -1}), Error);
+}
 
 TEST(Tensor, ArangeAndAt) {
   Tensor t = ops::reshape(arange(0.0, 24.0, 1.0), {2, 3, 4});
@@ -42,8 +44,7 @@ TEST(Tensor, TransposeIsAViewWithSwappedStrides) {
 TEST(Tensor, SliceSelectExpandSqueeze) {
   Tensor t = ops::reshape(arange(0.0, 12.0, 1.0), {3, 4});
   EXPECT_EQ(ops::slice(t, 1, 1, 4, 2).to_vector(), (std::vector<float>{1, 3, 5, 7, 9, 11}));
-  EXPECT_EQ(ops::slice(t, 0, -2, 100).to_vector(),
-            (std::vector<float>{4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(ops::slice(t, 0, -2, 100).to_vector(), (std::vector<float>{4, 5, 6, 7, 8, 9, 10, 11}));
   EXPECT_EQ(ops::select(t, 1, -1).to_vector(), (std::vector<float>{3, 7, 11}));
   Tensor row = ops::slice(t, 0, 0, 1);
   Tensor e = ops::expand(row, {2, 3, 4});
@@ -82,8 +83,7 @@ TEST(Tensor, DtypeRoundTrips) {
   EXPECT_EQ(hv[2], 65504.0f);
   EXPECT_NEAR(hv[3], 1e-6f, 6e-8f);  // f16 subnormal spacing is 2^-24
   EXPECT_EQ(b.to_vector()[0], 1.5f);
-  EXPECT_EQ(ops::to_dtype(f, DType::kI32).to_int_vector(),
-            (std::vector<int32_t>{1, -2, 65504, 0}));
+  EXPECT_EQ(ops::to_dtype(f, DType::kI32).to_int_vector(), (std::vector<int32_t>{1, -2, 65504, 0}));
 }
 
 // Exhaustive f16 check against an independent decode: every finite half decodes to the value
