@@ -132,7 +132,7 @@ Tensor binary_i32(BinaryOp op, const Tensor& a, const Tensor& b, const Shape& sh
                ": not defined for two i32 operands (", describe(a), ", ", describe(b),
                "); convert one to a float dtype with to_dtype");
   bool cmp = is_comparison(op);
-  Tensor out = Tensor::empty(shape, cmp ? DType::kF32 : DType::kI32);
+  Tensor out = Tensor::uninitialized(shape, cmp ? DType::kF32 : DType::kI32);
   auto loop = make_loop<3>(shape,
                            {contiguous_strides(shape), detail::broadcast_strides(a, shape),
                             detail::broadcast_strides(b, shape)},
@@ -234,7 +234,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   // f32 contiguous x is read directly; anything else is first copied into the output buffer
   // (converted to f32, made contiguous) and transformed in place.
   bool direct = x.dtype() == DType::kF32 && x.is_contiguous();
-  Tensor out = direct ? Tensor::empty(x.shape()) : to_dtype(x, DType::kF32);  // a new copy
+  Tensor out = direct ? Tensor::uninitialized(x.shape()) : to_dtype(x, DType::kF32);  // a new copy
   const float* in = direct ? x.data<float>() : out.data<float>();
   run_unary(op, in, out.data<float>(), out.numel());
   return x.dtype() == DType::kF32 ? out : to_dtype(out, x.dtype());
@@ -249,7 +249,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
 
   DType out_dtype = is_comparison(op) ? DType::kF32 : promote_dtypes(a.dtype(), b.dtype());
   Tensor af = f32_operand(a), bf = f32_operand(b);
-  Tensor out = Tensor::empty(shape, DType::kF32);
+  Tensor out = Tensor::uninitialized(shape, DType::kF32);
   auto loop = make_loop<3>(shape,
                            {contiguous_strides(shape), detail::broadcast_strides(af, shape),
                             detail::broadcast_strides(bf, shape)},
@@ -301,7 +301,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   // cond is read as f32 (0 or not); i32 values: the choice is exact, operands keep 4-byte lanes.
   Tensor cf = f32_operand(cond);
   Tensor af = ints ? a : f32_operand(a), bf = ints ? b : f32_operand(b);
-  Tensor out = Tensor::empty(shape, ints ? DType::kI32 : DType::kF32);
+  Tensor out = Tensor::uninitialized(shape, ints ? DType::kI32 : DType::kF32);
   auto loop =
       make_loop<4>(shape,
                    {contiguous_strides(shape), detail::broadcast_strides(cf, shape),

@@ -141,7 +141,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Shape out_shape = batch;
   if (!a_vec) out_shape.push_back(m);
   if (!b_vec) out_shape.push_back(n);
-  Tensor out = Tensor::empty(out_shape, DType::kF32);  // zero-filled
+  // Zero-filled only when k == 0 (the product is then all zeros); else sgemm writes every element.
+  Tensor out = k == 0 ? Tensor::empty(out_shape, DType::kF32)
+                      : Tensor::uninitialized(out_shape, DType::kF32);
   int64_t nb = shape_numel(batch);
   if (nb == 0 || m == 0 || n == 0 || k == 0) return out;
 
@@ -207,7 +209,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
 
   Shape out_shape(x_in.shape().begin(), x_in.shape().end() - 1);
   out_shape.push_back(n);
-  Tensor out = Tensor::empty(out_shape, DType::kF32);
+  Tensor out = Tensor::uninitialized(out_shape, DType::kF32);  // sgemm writes every element
   if (m == 0 || n == 0) return out;
   float* c = out.data<float>();
   float beta = 0.0f;

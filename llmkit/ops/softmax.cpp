@@ -54,7 +54,7 @@ Tensor map_rows(const char* what, const std::vector<Tensor>& inputs_in, int64_t 
   int64_t n = shape[a];
   int64_t inner = shape_numel(Shape(shape.begin() + a + 1, shape.end()));
   int64_t outer = shape_numel(Shape(shape.begin(), shape.begin() + a));
-  Tensor out = Tensor::empty(shape, DType::kF32);
+  Tensor out = Tensor::uninitialized(shape, DType::kF32);
   if (out.numel() == 0) return out;
   std::vector<const float*> in_ptrs;
   for (const Tensor& t : inputs) in_ptrs.push_back(t.data<float>());

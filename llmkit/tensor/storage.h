@@ -13,8 +13,8 @@ namespace llmkit {
 
 class Storage {
  public:
-  // Zero-filled, 64-byte aligned.
-  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  // 64-byte aligned; zero-filled unless zero_fill is false (then the bytes are unspecified).
+  static std::shared_ptr<Storage> allocate(size_t nbytes, bool zero_fill = true);
   // Borrows [data, data + nbytes); keep_alive owns the memory.
   static std::shared_ptr<Storage> borrow(void* data, size_t nbytes,
                                          std::shared_ptr<void> keep_alive);

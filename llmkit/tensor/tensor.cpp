@@ -4,13 +4,20 @@
 
 namespace llmkit {
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) {
+Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype, true); }
+
+Tensor Tensor::uninitialized(const Shape& shape, DType dtype) {
+  return allocate(shape, dtype, false);
+}
+
+Tensor Tensor::allocate(const Shape& shape, DType dtype, bool zero_fill) {
   for (int64_t d : shape) {
     LLMKIT_CHECK(d >= 0, "cannot create a tensor of shape ", shape_to_string(shape),
                  ": dimensions must be non-negative");
   }
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = Storage::allocate(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype));
+  impl->storage =
+      Storage::allocate(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype), zero_fill);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;

@@ -61,6 +61,9 @@ class Tensor {
 
   // A new contiguous, zero-filled tensor.
   static Tensor empty(const Shape& shape, DType dtype = DType::kF32);
+  // A new contiguous tensor whose contents are unspecified: for kernel outputs that write every
+  // element (saves a pass over memory).
+  static Tensor uninitialized(const Shape& shape, DType dtype = DType::kF32);
   // A view into storage; throws Error if the view would reach outside the storage.
   static Tensor from_storage(std::shared_ptr<Storage> storage, const Shape& shape,
                              const Strides& strides, int64_t offset, DType dtype);
@@ -118,6 +121,7 @@ class Tensor {
   std::string to_string() const;
 
  private:
+  static Tensor allocate(const Shape& shape, DType dtype, bool zero_fill);
   TensorImpl& impl() const {
     LLMKIT_CHECK(impl_ != nullptr, "operation on an undefined (default-constructed) Tensor");
     return *impl_;
