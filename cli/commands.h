@@ -1,15 +1,27 @@
-// Registration of the llmkit subcommands. Each subcommand lives in its own cli/<name>.cpp and
-// runs its work inside the CLI11 callback; errors propagate as llmkit::Error to main().
+// Subcommand registry of the llmkit program. Each subcommand lives in its own cli/<name>.cpp and
+// registers itself at start-up with LLMKIT_REGISTER_COMMAND(order, fn), where fn(app) adds the
+// subcommand and its options; `order` fixes the order in --help. The work runs inside the CLI11
+// callback; llmkit::Error propagates to main(), which prints it and exits 1.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+
 namespace llmkit::cli {
 
-void register_demo(CLI::App& app);
+using RegisterFn = std::function<void(CLI::App&)>;
 
-inline void register_commands(CLI::App& app) {
-  register_demo(app);
-}
+// Returns true so it can initialise a namespace-scope constant.
+bool add_command(int order, RegisterFn fn);
+void register_commands(CLI::App& app);
 
 }  // namespace llmkit::cli
+
+#define LLMKIT_CLI_CONCAT_INNER(a, b) a##b
+#define LLMKIT_CLI_CONCAT(a, b) LLMKIT_CLI_CONCAT_INNER(a, b)
+#define LLMKIT_REGISTER_COMMAND(order, fn)                                                        \
+  namespace {                                                                                     \
+  const bool LLMKIT_CLI_CONCAT(registered_command_, __LINE__) = ::llmkit::cli::add_command(order, \
+                                                                                           fn);   \
+  }

@@ -110,4 +110,6 @@ void register_demo(CLI::App& app) {
   cmd->callback([opts] { run_demo(*opts); });
 }
 
+LLMKIT_REGISTER_COMMAND(900, register_demo)
+
 }  // namespace llmkit::cli

@@ -9,7 +9,8 @@ packages=(
   libhwy-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  libsentencepiece-dev
+  python3 python3-numpy
 )
 
 missing=()
