@@ -19,7 +19,7 @@ asan: setup
 	@cmake --build --preset asan -j $(JOBS)
 
 run: build
-	@./build/release/llmkit demo
+	@bash scripts/main_job.sh
 
 test-release: build
 	@ctest --preset release

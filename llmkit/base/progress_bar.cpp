@@ -29,7 +29,8 @@ ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit, int
       total_(total),
       unit_(std::move(unit)),
       start_(start),
-      tty_(::isatty(STDERR_FILENO) != 0) {}
+      tty_(::isatty(STDERR_FILENO) != 0),
+      last_done_(start) {}
 
 ProgressBar::~ProgressBar() {
   finish();
@@ -58,6 +59,7 @@ void ProgressBar::update(int64_t done, const std::string& note) {
   double interval = tty_ ? 0.1 : 5.0;
   if (last_draw_s_ >= 0 && now - last_draw_s_ < interval && done < total_) return;
   last_draw_s_ = now;
+  last_drawn_ = done;
   std::string line = render(done, now, note);
   if (tty_) {
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
@@ -70,6 +72,7 @@ void ProgressBar::update(int64_t done, const std::string& note) {
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
+  if (!tty_ && last_draw_s_ >= 0 && last_drawn_ == last_done_) return;  // already printed
   std::string line = render(last_done_, timer_.seconds(), last_note_);
   if (tty_) {
     std::fprintf(stderr, "\r%s\033[K\n", line.c_str());

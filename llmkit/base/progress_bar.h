@@ -35,6 +35,7 @@ class ProgressBar {
   bool tty_;
   bool finished_ = false;
   int64_t last_done_ = 0;
+  int64_t last_drawn_ = -1;
   std::string last_note_;
 };
 
