@@ -4,9 +4,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "llmkit/base/allocator_tuning.h"
 #include "llmkit/base/error.h"
 
 int main(int argc, char** argv) {
+  llmkit::tune_allocator_for_tensors();
   CLI::App app{"llmkit: train, distill, run and build on LLMs in native code"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "llmkit 0.1.0");

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 bin=build/release/llmkit
 work=runs/main
-steps=${LLMKIT_MAIN_STEPS:-600}
+steps=${LLMKIT_MAIN_STEPS:-400}
 mkdir -p "$work"
 
 if [ ! -f "$work/tokenizer.model" ]; then

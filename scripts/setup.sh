@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package llmkit needs to build, test and benchmark.
 # Idempotent: when everything is already installed it prints nothing and exits 0.
+#   --bench   also install what the side-by-side benchmarks compare against (Debian's PyTorch).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,9 @@ packages=(
   nodejs
   python3 python3-numpy
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-torch)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
