@@ -36,3 +36,6 @@ fi
 
 # The bundled training corpus (data/corpora/, ignored by git); see data/README.md.
 bash "$(dirname "$0")/install_corpus.sh"
+
+# npm packages the tests use as independent references (data/npm/, ignored by git).
+bash "$(dirname "$0")/install_test_oracles.sh"

@@ -61,6 +61,12 @@ const std::vector<NamedPreset>& presets() {
         {"small", "~10M parameters", with_sizes(d, kPresetVocab, 512, 256, 8, 4, 2, 64, 1024)});
     v.push_back(
         {"base", "~44M parameters", with_sizes(d, kPresetVocab, 1024, 512, 10, 8, 4, 64, 2048)});
+    // A Llama-2-shaped ~110M model (32000-token SentencePiece vocabulary, MHA, tied embeddings):
+    // the size class of the llama2.c / TinyStories checkpoints, for benchmarks.
+    ModelConfig m = with_sizes(d, 32000, 2048, 768, 12, 12, 12, 64, 2048);
+    m.bos_id = 1;
+    m.eos_id = 2;
+    v.push_back({"llama-110m", "Llama-2-shaped 110M (32000 vocab, 12 x 768), for benchmarks", m});
     // meta-llama/Llama-3.2-1B: 1.24B parameters, tied embeddings, llama3 RoPE scaling.
     ModelConfig l = with_sizes(defaults(), 128256, 131072, 2048, 16, 32, 8, 64, 8192);
     l.norm_eps = 1e-5f;

@@ -9,6 +9,7 @@
 #include "llmkit/models/model_config.h"
 #include "llmkit/models/tensor_names.h"
 #include "models_test_util.h"
+#include "tests/support/expect_error.h"
 
 namespace llmkit::models {
 namespace {
@@ -16,19 +17,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Runs fn, expects an llmkit::Error with `code` whose message contains every fragment.
-template <typename Fn>
-void expect_error(Fn&& fn, ErrorCode code, std::initializer_list<std::string> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown (expected one mentioning " << *fragments.begin() << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& f : fragments) {
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << f << "'";
-    }
-  }
-}
+using llmkit::test::expect_error;
 
 // Parameter count of a decoder from its published shape, written out independently of
 // tensor_specs(): embedding + per layer (q, k, v, o, 3 MLP matrices, norms) + final norm + head.
@@ -56,6 +45,9 @@ TEST(Presets, RealShapesHaveThePublishedParameterCounts) {
   const int64_t l1 = parameter_count(preset(Arch::kLlama, "llama-1b"));
   EXPECT_EQ(l1, count_by_formula(128256, 2048, 16, 32, 8, 64, 8192, 2, false, true));
   EXPECT_EQ(l1, 1235814400);
+  const int64_t l110 = parameter_count(preset(Arch::kLlama, "llama-110m"));
+  EXPECT_EQ(l110, count_by_formula(32000, 768, 12, 12, 12, 64, 2048, 2, false, true));
+  EXPECT_EQ(l110, 32000 * 768 + 12 * (4 * 768 * 768 + 3 * 768 * 2048 + 2 * 768) + 768);
 }
 
 TEST(Presets, SmallPresetsHaveTheirNominalSizes) {

@@ -11,25 +11,14 @@
 #include "llmkit/models/model_io.h"
 #include "llmkit/models/tensor_names.h"
 #include "models_test_util.h"
+#include "tests/support/expect_error.h"
 
 namespace llmkit::models {
 namespace {
 
 using testing::TempDir;
 
-template <typename Fn>
-void expect_error(Fn&& fn, ErrorCode code, std::initializer_list<std::string> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& f : fragments) {
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << f << "'";
-    }
-  }
-}
+using llmkit::test::expect_error;
 
 Tensor sample_ids() {
   return from_ints({3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8}, {2, 6});

@@ -17,6 +17,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/tokenizer/tokenizer.h"
+#include "tests/support/expect_error.h"
 
 namespace llmkit::train::testing {
 
@@ -160,18 +161,6 @@ inline std::vector<int64_t> read_split_raw(const fs::path& dir, const std::strin
 }
 
 // Runs fn, expects an llmkit::Error with `code` whose message contains every one of `parts`.
-inline void expect_error(const std::function<void()>& fn, ErrorCode code,
-                         const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an llmkit::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "message lacks '" << p << "': " << e.what();
-    }
-  }
-}
+using llmkit::test::expect_error;
 
 }  // namespace llmkit::train::testing

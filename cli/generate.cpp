@@ -1,0 +1,118 @@
+// `llmkit generate -m MODEL -p PROMPT [-f FILE] [-n N] [sampling options] [--stop STR]...
+// [--no-bos] [--ignore-eos] [-t N] [--ctx N]`: prints the prompt, then streams the generated text
+// to stdout; ends with one line on stderr:
+//   prefill: N tokens, X tok/s | decode: M tokens, Y tok/s | stop: REASON
+// The prompt gets the model's BOS unless --no-bos. Generation ends at an end-of-generation token
+// (EOS, <end_of_turn>, <|eot_id|>; none with --ignore-eos), a --stop text (not printed), after
+// -n tokens (-1: until the context is full) or on Ctrl-C (the statistics line still follows).
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/model_args.h"
+#include "cli/sampling_args.h"
+#include "llmkit/base/error.h"
+#include "llmkit/infer/generator.h"
+
+namespace llmkit::cli {
+namespace {
+
+struct GenerateCommand {
+  ModelArgs model;
+  SamplingArgs sampling;
+  std::string prompt;
+  std::string file;
+  int64_t n_predict = 128;
+  bool no_bos = false;
+  bool ignore_eos = false;
+};
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_sigint(int) {
+  g_interrupted = 1;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "generate: cannot open prompt file '", path,
+                    "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_out(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void run_generate(const GenerateCommand& c) {
+  LLMKIT_CHECK(c.prompt.empty() || c.file.empty(),
+               "generate: give the prompt with -p TEXT or -f FILE, not both");
+  LLMKIT_CHECK(c.n_predict >= -1, "generate: -n must be >= -1 (-1: until the context is full)");
+  const std::string text = c.file.empty() ? c.prompt : read_file(c.file);
+  infer::GenerateOptions options;
+  options.sampler = resolve_sampler_options(c.sampling);
+  options.max_tokens = c.n_predict;
+  options.stop_strings = c.sampling.stop;
+  if (c.ignore_eos) options.stop_tokens = std::vector<int32_t>{};
+
+  auto model = load_model_for_inference(c.model);
+  const tokenizer::Tokenizer& tok = model->require_tokenizer();
+  std::vector<int32_t> ids;
+  if (!c.no_bos && tok.bos_id() >= 0) ids.push_back(tok.bos_id());
+  for (int32_t id : tok.encode(text)) ids.push_back(id);
+  LLMKIT_CHECK(!ids.empty(), "generate: the prompt is empty and the model has no BOS (or ",
+               "--no-bos was given); pass a prompt with -p");
+  infer::Session session(model, session_options(*model, c.model));
+  LLMKIT_CHECK_CODE(static_cast<int64_t>(ids.size()) <= session.n_ctx(), ErrorCode::kOutOfRange,
+                    "generate: the prompt has ", ids.size(), " tokens, more than the context of ",
+                    session.n_ctx(), "; shorten it or raise --ctx");
+
+  struct sigaction action = {}, previous = {};
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous);
+  g_interrupted = 0;
+  write_out(text);
+  infer::GenerateStats stats;
+  try {
+    stats = infer::generate(session, ids, options, [](const std::string& piece, int32_t) {
+      write_out(piece);
+      return g_interrupted == 0;
+    });
+  } catch (...) {
+    sigaction(SIGINT, &previous, nullptr);
+    throw;
+  }
+  sigaction(SIGINT, &previous, nullptr);
+  write_out("\n");
+  std::fprintf(
+      stderr, "prefill: %lld tokens, %.2f tok/s | decode: %lld tokens, %.2f tok/s | stop: %s\n",
+      static_cast<long long>(stats.prompt_tokens), stats.prefill_tokens_per_second(),
+      static_cast<long long>(stats.generated_tokens), stats.decode_tokens_per_second(),
+      g_interrupted && stats.stop_reason == "callback" ? "interrupted" : stats.stop_reason.c_str());
+}
+
+void register_generate(CLI::App& app) {
+  auto c = std::make_shared<GenerateCommand>();
+  CLI::App* cmd = app.add_subcommand("generate", "Generate text after a prompt (streamed)");
+  add_model_args(*cmd, c->model);
+  cmd->add_option("-p,--prompt", c->prompt, "prompt text");
+  cmd->add_option("-f,--file", c->file, "read the prompt from this file");
+  cmd->add_option("-n,--n-predict", c->n_predict,
+                  "tokens to generate (-1: until the context is full)")
+      ->capture_default_str();
+  add_sampling_args(*cmd, c->sampling);
+  cmd->add_flag("--no-bos", c->no_bos, "do not put BOS in front of the prompt");
+  cmd->add_flag("--ignore-eos", c->ignore_eos, "do not stop at end-of-generation tokens");
+  cmd->callback([c] { run_generate(*c); });
+}
+
+}  // namespace
+
+LLMKIT_REGISTER_COMMAND(600, register_generate)
+
+}  // namespace llmkit::cli

@@ -1,0 +1,35 @@
+// Options shared by every command that runs a model (-m, -t, --ctx, --batch) and the loading step
+// that prints the memory report to stderr before the KV cache and buffers are allocated.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "llmkit/infer/model.h"
+#include "llmkit/infer/session.h"
+
+namespace llmkit::cli {
+
+struct ModelArgs {
+  std::string model;  // -m: GGUF file, model folder, or run folder
+  int threads = 0;    // -t: 0 = all hardware threads
+  int64_t ctx = 0;    // --ctx: 0 = min(model n_ctx, 4096)
+  int64_t batch = 512;
+};
+
+// Adds -m/--model (required), -t/--threads, and when with_ctx --ctx and --batch.
+void add_model_args(CLI::App& command, ModelArgs& args, bool with_ctx = true);
+
+// The thread count to use (args.threads, or the hardware's when 0).
+int resolve_threads(const ModelArgs& args);
+
+// Loads the model and prints "model: ..., weights ... MiB, KV cache ... MiB (ctx N), buffers ..."
+// to stderr.
+std::shared_ptr<const infer::Model> load_model_for_inference(const ModelArgs& args);
+
+// Session options from the arguments (context bounded by the model's).
+infer::SessionOptions session_options(const infer::Model& model, const ModelArgs& args);
+
+}  // namespace llmkit::cli
