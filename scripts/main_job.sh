@@ -6,7 +6,9 @@
 #   3. pretrain gemma3 'small' for a few minutes on 2 threads -> runs/main/train/
 #      (metrics.jsonl, loss_curve.svg, summary.json, checkpoint/), then print validation
 #      perplexity next to unigram and bigram baselines on the same tokens
-#   4. sample a few continuations from the trained model
+#   4. export the trained model to GGUF (F32 and Q8_0, files llama.cpp loads) and measure both
+#      exports' perplexity on the validation documents with llama-perplexity's protocol
+#   5. generate a few continuations from the Q8_0 export with the inference engine
 # Steps 1-2 are skipped when their outputs exist; an interrupted training run is resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,11 +37,32 @@ fi
   --steps "$steps" --batch 8 --seq 128 --lr 3e-3 --min-lr 3e-4 --warmup 30 \
   --eval-every 100 --eval-batches 16 --save-every 200 --threads 2 "${resume[@]}"
 
+# The validation documents (those the manifest puts in the val split) as one text file.
+python3 - "$work/shards/manifest.json" "$work/val.txt" <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as out:
+    for source in manifest["sources"]:
+        if source["split"] == "val":
+            out.write(open(source["path"]).read())
+PY
+for type in f32 q8_0; do
+  "$bin" export --from "$work" --to "$work/model-$type.gguf" --type "$type"
+done
 echo
-echo "samples (temperature 0.8, top-k 40):"
+for type in f32 q8_0; do
+  printf 'validation perplexity, %s GGUF (ctx 128): ' "$type"
+  "$bin" perplexity -m "$work/model-$type.gguf" -f "$work/val.txt" --ctx 128 --chunks 200 -t 2 \
+    2>/dev/null
+done
+
+echo
+echo "samples from the Q8_0 GGUF (temperature 0.8, top-k 40):"
 for prompt in "The state of the Union" "Our country" "The Congress"; do
   printf '  '
-  "$bin" sample -m "$work/train" -p "$prompt" -n 40 --temp 0.8 --top-k 40 --seed 1
+  "$bin" generate -m "$work/model-q8_0.gguf" -p "$prompt" -n 40 --temp 0.8 --top-k 40 --seed 1 \
+    -t 2 2>/dev/null
 done
 echo
 echo "loss curve: $work/train/loss_curve.svg   metrics: $work/train/metrics.jsonl"
+echo "GGUF files (llama.cpp loads them): $work/model-f32.gguf $work/model-q8_0.gguf"

@@ -10,7 +10,7 @@ packages=(
   libhwy-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsentencepiece-dev sentencepiece
+  libsentencepiece-dev sentencepiece libpcre2-dev libutf8proc-dev
   nodejs
   python3 python3-numpy
 )
