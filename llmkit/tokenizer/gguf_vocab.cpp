@@ -5,6 +5,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/base/logging.h"
+#include "llmkit/tokenizer/gguf_bpe.h"
 #include "llmkit/tokenizer/model_proto_spec.h"
 
 namespace llmkit::tokenizer {
@@ -86,10 +87,10 @@ std::shared_ptr<const Tokenizer> tokenizer_from_gguf(const io::GgufFile& f) {
   LLMKIT_CHECK_CODE(f.has("tokenizer.ggml.model"), ErrorCode::kNotFound, path,
                     " has no tokenizer (tokenizer.ggml.model is missing)");
   const std::string model = f.get_string("tokenizer.ggml.model");
+  if (model == "gpt2") return bpe_tokenizer_from_gguf(f);
   LLMKIT_CHECK_CODE(model == "llama", ErrorCode::kUnsupported, path, ": tokenizer model '", model,
-                    "' is not supported yet (llmkit reads SentencePiece-style \"llama\" "
-                    "vocabularies; byte-level BPE such as Llama 3's \"gpt2\" comes with issue 5, "
-                    "exact tokenizers)");
+                    "' is not supported (llmkit reads SentencePiece-style \"llama\" and byte-level "
+                    "BPE \"gpt2\" vocabularies)");
   const std::vector<std::string> tokens =
       f.get("tokenizer.ggml.tokens").as_string_array("tokenizer.ggml.tokens");
   const auto n = static_cast<int64_t>(tokens.size());

@@ -34,8 +34,8 @@ void add_vocab_to_gguf(const SentencePieceTokenizer& tokenizer, io::GgufWriter& 
                        int64_t pad_to = 0);
 
 // The tokenizer of a GGUF file. Errors: Error(kNotFound) when the file has no tokenizer.ggml.model
-// or tokens; Error(kUnsupported) for tokenizer models other than "llama" (e.g. "gpt2", the
-// byte-level BPE of Llama 3 -- issue 5, exact tokenizers, brings them); Error(kCorruptData)
+// or tokens; Error(kUnsupported) for tokenizer models other than "llama" and "gpt2" (byte-level
+// BPE, read by bpe_tokenizer_from_gguf in gguf_bpe.h); Error(kCorruptData)
 // naming the file for inconsistent arrays or a vocabulary SentencePiece rejects (e.g. duplicate
 // pieces). Special ids follow llama.cpp: bos 1, eos 2, unk 0 unless the keys say otherwise; ids
 // outside the vocabulary are ignored with a warning.

@@ -155,17 +155,16 @@ TEST(GgufVocabErrors, UnsupportedMissingAndInconsistent) {
   TempDir dir;
   {
     io::GgufWriter w;
-    w.set("tokenizer.ggml.model", GgufValue::string("gpt2"));
+    w.set("tokenizer.ggml.model", GgufValue::string("bert"));
     w.set("tokenizer.ggml.tokens", GgufValue::string_array({"a"}));
-    w.write(dir.file("gpt2.gguf"));
+    w.write(dir.file("bert.gguf"));
   }
   try {
-    tokenizer_from_gguf(io::GgufFile(dir.file("gpt2.gguf")));
+    tokenizer_from_gguf(io::GgufFile(dir.file("bert.gguf")));
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("'gpt2'"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("issue 5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'bert'"), std::string::npos) << e.what();
   }
   {
     io::GgufWriter w;

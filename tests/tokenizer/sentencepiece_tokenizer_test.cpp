@@ -209,26 +209,6 @@ TEST_P(SentencePieceTokenizerTest, SaveLoadKeepsBytesAndFingerprint) {
   EXPECT_NE(other.tok.fingerprint(), t.fingerprint());
 }
 
-// Runs `spm_encode --model=M --output_format=FORMAT < input`; returns its stdout lines.
-std::vector<std::string> run_spm_encode(const std::string& model, const std::string& format,
-                                        const std::string& input) {
-  std::string cmd = "spm_encode --model='" + model + "' --output_format=" + format + " < '" +
-                    input + "' 2>/dev/null";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe && (n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  if (pipe) {
-    EXPECT_EQ(::pclose(pipe), 0) << cmd;
-  }
-  std::vector<std::string> lines;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 TEST_P(SentencePieceTokenizerTest, AgreesWithSpmEncodeTool) {
   ASSERT_EQ(std::system("command -v spm_encode > /dev/null 2>&1"), 0)
       << "spm_encode not installed: run scripts/setup.sh (Debian package 'sentencepiece')";
@@ -250,8 +230,8 @@ TEST_P(SentencePieceTokenizerTest, AgreesWithSpmEncodeTool) {
   for (const std::string& l : lines) all += l + "\n";
   testing::write_text(input, all);
 
-  std::vector<std::string> ids_out = run_spm_encode(path(), "id", input);
-  std::vector<std::string> pieces_out = run_spm_encode(path(), "piece", input);
+  std::vector<std::string> ids_out = testing::run_spm_encode(path(), "id", input);
+  std::vector<std::string> pieces_out = testing::run_spm_encode(path(), "piece", input);
   ASSERT_EQ(ids_out.size(), lines.size());
   ASSERT_EQ(pieces_out.size(), lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {

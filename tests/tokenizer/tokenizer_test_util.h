@@ -7,10 +7,12 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -151,6 +153,26 @@ inline bool is_valid_utf8(const std::string& s) {
     i += n + 1;
   }
   return true;
+}
+
+// Runs `spm_encode --model=M --output_format=FORMAT < input`; returns its stdout lines.
+inline std::vector<std::string> run_spm_encode(const std::string& model, const std::string& format,
+                                               const std::string& input) {
+  std::string cmd = "spm_encode --model='" + model + "' --output_format=" + format + " < '" +
+                    input + "' 2>/dev/null";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (pipe && (n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  if (pipe) {
+    EXPECT_EQ(::pclose(pipe), 0) << cmd;
+  }
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace llmkit::tokenizer::testing
