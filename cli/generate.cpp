@@ -61,9 +61,8 @@ void run_generate(const GenerateCommand& c) {
 
   auto model = load_model_for_inference(c.model);
   const tokenizer::Tokenizer& tok = model->require_tokenizer();
-  std::vector<int32_t> ids;
-  if (!c.no_bos && tok.bos_id() >= 0) ids.push_back(tok.bos_id());
-  for (int32_t id : tok.encode(text)) ids.push_back(id);
+  // Special tokens written in the prompt ("<start_of_turn>") are parsed, as llama.cpp does.
+  const std::vector<int32_t> ids = tok.encode(text, !c.no_bos, /*parse_special=*/true);
   LLMKIT_CHECK(!ids.empty(), "generate: the prompt is empty and the model has no BOS (or ",
                "--no-bos was given); pass a prompt with -p");
   infer::Session session(model, session_options(*model, c.model));

@@ -38,10 +38,8 @@ void run_perplexity(const PerplexityCommand& c) {
   const tokenizer::Tokenizer& tok = model->require_tokenizer();
   const std::string text = read_text(c.file);
   Timer timer;
-  std::vector<int32_t> tokens;
-  const bool add_bos = !c.no_bos && tok.bos_id() >= 0;
-  if (add_bos) tokens.push_back(tok.bos_id());
-  for (int32_t id : tok.encode(text)) tokens.push_back(id);
+  const bool add_bos = !c.no_bos && tok.uses_bos();
+  const std::vector<int32_t> tokens = tok.encode(text, add_bos, /*parse_special=*/false);
   std::fprintf(stderr, "perplexity: tokenized %zu bytes into %zu tokens in %.2f s\n", text.size(),
                tokens.size(), timer.seconds());
 

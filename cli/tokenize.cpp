@@ -68,18 +68,7 @@ void run_tokenize(const TokenizeCommand& c) {
     owned = load_tokenizer_file(c.tokenizer);
     tok = owned.get();
   }
-  std::vector<int32_t> ids;
-  if (const auto* hf = dynamic_cast<const tokenizer::HfTokenizer*>(tok)) {
-    ids = hf->encode(text, !c.no_bos, c.parse_special);
-  } else {
-    if (c.parse_special) {
-      std::fprintf(stderr,
-                   "tokenize: --parse-special has no effect on a SentencePiece tokenizer (its "
-                   "user-defined symbols are always tokens)\n");
-    }
-    if (!c.no_bos && tok->bos_id() >= 0) ids.push_back(tok->bos_id());
-    for (int32_t id : tok->encode(text)) ids.push_back(id);
-  }
+  const std::vector<int32_t> ids = tok->encode(text, !c.no_bos, c.parse_special);
   if (c.ids) {
     std::string out = "[";
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -90,7 +79,7 @@ void run_tokenize(const TokenizeCommand& c) {
     return;
   }
   for (int32_t id : ids) {
-    std::printf("%6d -> '%s'\n", id, tok->decode({id}).c_str());
+    std::printf("%6d -> '%s'\n", id, tok->token_to_piece(id, /*with_special=*/true).c_str());
   }
   std::fprintf(stderr, "tokenize: %zu tokens\n", ids.size());
 }
@@ -108,7 +97,7 @@ void register_tokenize(CLI::App& app) {
   cmd->add_flag("--ids", c->ids, "print only the list of ids, [2, 651, 9456]");
   cmd->add_flag("--no-bos", c->no_bos, "do not add BOS");
   cmd->add_flag("--parse-special", c->parse_special,
-                "special tokens written in the text become their ids (tokenizer.json only)");
+                "special tokens written in the text become their ids (<bos>, <|im_start|>)");
   cmd->callback([c] { run_tokenize(*c); });
 }
 

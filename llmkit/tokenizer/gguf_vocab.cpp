@@ -139,6 +139,7 @@ std::shared_ptr<const Tokenizer> tokenizer_from_gguf(const io::GgufFile& f) {
   }
   auto tok = std::make_shared<SentencePieceTokenizer>(
       SentencePieceTokenizer::from_serialized(write_model_proto(c), path));
+  tok->set_uses_bos(f.get_bool_or("tokenizer.ggml.add_bos_token", true));
   for (auto [what, want, got] :
        {std::tuple{"bos", c.bos_id, tok->bos_id()}, std::tuple{"eos", c.eos_id, tok->eos_id()}}) {
     if (want != got) {

@@ -33,7 +33,11 @@ class HfTokenizer final : public Tokenizer {
   // starts with the BOS token and parse_special turned it into that id). parse_special: special
   // added tokens written in the text become their ids; otherwise they are ordinary text.
   // Non-special added tokens are always matched (as the reference does).
-  std::vector<int32_t> encode(std::string_view text, bool add_bos, bool parse_special) const;
+  std::vector<int32_t> encode(std::string_view text, bool add_bos,
+                              bool parse_special) const override;
+  // True when the post-processor puts BOS before a text.
+  bool uses_bos() const override;
+  std::string token_to_piece(int32_t id, bool with_special = false) const override;
   std::string decode(const std::vector<int32_t>& ids) const override;
   std::string id_to_piece(int32_t id) const override;
   int32_t piece_to_id(std::string_view piece) const override;

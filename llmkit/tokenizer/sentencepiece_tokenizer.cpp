@@ -4,6 +4,7 @@
 
 #include "llmkit/base/atomic_file.h"
 #include "llmkit/base/error.h"
+#include "llmkit/tokenizer/hf_text.h"
 #include "llmkit/tokenizer/model_proto.h"
 
 namespace llmkit::tokenizer {
@@ -51,9 +52,13 @@ SentencePieceTokenizer SentencePieceTokenizer::from_serialized(std::string bytes
   t.byte_.resize(pieces.size());
   for (size_t i = 0; i < pieces.size(); ++i) {
     PieceType type = pieces[i].type;
-    t.special_[i] = type == PieceType::kControl || type == PieceType::kUnknown ||
-                    type == PieceType::kUserDefined;
+    t.special_[i] = type == PieceType::kControl || type == PieceType::kUnknown ? 1
+                    : type == PieceType::kUserDefined                          ? 2
+                                                                               : 0;
     t.byte_[i] = type == PieceType::kByte;
+    if (type == PieceType::kControl && !pieces[i].piece.empty()) {
+      t.control_.emplace_back(pieces[i].piece, static_cast<int32_t>(i));
+    }
   }
   t.source_ = std::string(source);
   t.fingerprint_ = fnv1a_64(bytes);
@@ -76,6 +81,57 @@ std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const
   LLMKIT_CHECK_CODE(status.ok(), ErrorCode::kInternal,
                     "tokenizer encode failed: ", status.ToString());
   return std::vector<int32_t>(ids.begin(), ids.end());
+}
+
+std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text, bool add_bos,
+                                                    bool parse_special) const {
+  std::vector<int32_t> ids;
+  auto append = [&](std::string_view section) {
+    if (section.empty()) return;
+    const std::vector<int32_t> part = encode(section);
+    ids.insert(ids.end(), part.begin(), part.end());
+  };
+  if (!parse_special || control_.empty()) {
+    append(text);
+  } else {
+    size_t start = 0, pos = 0;
+    while (pos < text.size()) {
+      int32_t match = -1;
+      size_t match_len = 0;
+      for (const auto& [piece, id] : control_) {
+        if (piece.size() > match_len && text.substr(pos, piece.size()) == piece) {
+          match = id;
+          match_len = piece.size();
+        }
+      }
+      if (match < 0) {
+        ++pos;
+        continue;
+      }
+      append(text.substr(start, pos - start));
+      ids.push_back(match);
+      pos += match_len;
+      start = pos;
+    }
+    append(text.substr(start));
+  }
+  if (add_bos && uses_bos() && (ids.empty() || ids.front() != bos_id_)) {
+    ids.insert(ids.begin(), bos_id_);
+  }
+  return ids;
+}
+
+std::string SentencePieceTokenizer::token_to_piece(int32_t id, bool with_special) const {
+  check_id(id, "token_to_piece");
+  const std::string piece = id_to_piece(id);
+  if (byte_[static_cast<size_t>(id)] != 0) {
+    // "<0xNN>"
+    return std::string(1, static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
+  }
+  if (special_[static_cast<size_t>(id)] == 1) {  // control or unknown
+    return with_special ? piece : std::string();
+  }
+  return hf::replace_all(piece, "\xE2\x96\x81", " ");  // U+2581, the space marker
 }
 
 std::vector<std::string> SentencePieceTokenizer::encode_pieces(std::string_view text) const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "llmkit/tokenizer/tokenizer.h"
@@ -45,6 +46,17 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::vector<std::string> encode_pieces(std::string_view text) const;
 
   std::vector<int32_t> encode(std::string_view text) const override;
+  // parse_special matches the control pieces (<bos>, <eos>, <pad>, ...) in the text; each text
+  // section between two matches is encoded on its own, so it gets the dummy-prefix space again
+  // after a control token (as llama.cpp's SPM tokenizer does). User-defined symbols are always
+  // matched by the model itself.
+  std::vector<int32_t> encode(std::string_view text, bool add_bos,
+                              bool parse_special) const override;
+  bool uses_bos() const override { return uses_bos_ && bos_id_ >= 0; }
+  std::string token_to_piece(int32_t id, bool with_special = false) const override;
+  // Sets the BOS policy (default: true); for loaders such as GGUF's add_bos_token. Call before
+  // the object is shared between threads.
+  void set_uses_bos(bool uses_bos) { uses_bos_ = uses_bos; }
   std::string decode(const std::vector<int32_t>& ids) const override;
   std::string id_to_piece(int32_t id) const override;
   int32_t piece_to_id(std::string_view piece) const override;
@@ -69,8 +81,10 @@ class SentencePieceTokenizer final : public Tokenizer {
   uint64_t fingerprint_ = 0;
   int32_t n_vocab_ = 0;
   int32_t bos_id_ = -1, eos_id_ = -1, pad_id_ = -1, unk_id_ = -1;
-  std::vector<uint8_t> special_;  // [V] 1 where is_special
+  std::vector<uint8_t> special_;  // [V] 1 control or unknown, 2 user-defined, else 0
   std::vector<uint8_t> byte_;     // [V] 1 where is_byte
+  std::vector<std::pair<std::string, int32_t>> control_;  // control pieces and their ids
+  bool uses_bos_ = true;
 };
 
 }  // namespace llmkit::tokenizer

@@ -35,6 +35,35 @@ bool starts_with_replacement(std::string_view text) {
 
 }  // namespace
 
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool) const {
+  std::vector<int32_t> ids = encode(text);
+  if (add_bos && uses_bos() && (ids.empty() || ids.front() != bos_id())) {
+    ids.insert(ids.begin(), bos_id());
+  }
+  return ids;
+}
+
+std::string Tokenizer::token_to_piece(int32_t id, bool with_special) const {
+  if (is_special(id)) return with_special ? id_to_piece(id) : std::string();
+  return decode({id});
+}
+
+std::vector<int32_t> Tokenizer::end_ids() const {
+  std::vector<int32_t> ids;
+  auto add = [&](int32_t id) {
+    if (id >= 0 && id < n_vocab() && std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  };
+  add(eos_id());
+  for (const char* piece : {"<end_of_turn>", "<|eot_id|>", "<|eom_id|>", "<|im_end|>",
+                            "<|endoftext|>", "<|end|>", "<|return|>"}) {
+    const int32_t id = piece_to_id(piece);
+    if (is_special(id)) add(id);
+  }
+  return ids;
+}
+
 uint64_t fnv1a_64(std::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV offset basis
   for (char c : bytes) {

@@ -24,6 +24,34 @@ class Tokenizer {
   // U+2581 '▁' (its space marker) as a space; invalid UTF-8 bytes are read as U+FFFD.
   virtual std::vector<int32_t> encode(std::string_view text) const = 0;
 
+  // Token ids of text as a model reads them.
+  // add_bos: BOS first when the tokenizer's BOS policy asks for one (uses_bos()), and never twice:
+  //   not when the ids already start with BOS (text that begins with the BOS token, parsed with
+  //   parse_special).
+  // parse_special: special tokens written in the text ("<bos>", "<|im_start|>") become their ids;
+  //   otherwise they are tokenized as ordinary text. Tokens the vocabulary matches in any text
+  //   (SentencePiece user-defined symbols, tokenizer.json non-special added tokens) are matched
+  //   either way. encode(text) == encode(text, false, false).
+  // The default implementation parses no special tokens; implementations override it.
+  virtual std::vector<int32_t> encode(std::string_view text, bool add_bos,
+                                      bool parse_special) const;
+
+  // The BOS policy: true when the model expects BOS before a text (GGUF add_bos_token, a
+  // tokenizer.json post-processor that adds one, a SentencePiece model with a BOS piece).
+  // Default: the vocabulary has a BOS token.
+  virtual bool uses_bos() const { return bos_id() >= 0; }
+
+  // Ids that end a generation: EOS and the end-of-turn tokens the vocabulary has (<end_of_turn>,
+  // <|eot_id|>, <|eom_id|>, <|im_end|>, <|endoftext|>, <|end|>, <|return|>), each once.
+  virtual std::vector<int32_t> end_ids() const;
+
+  // The bytes id contributes to generated text, on its own: "▁the" -> " the", a byte piece
+  // "<0x0A>" -> "\n" (one raw byte, possibly part of a multi-byte character), a byte-level BPE
+  // piece -> its bytes; special tokens -> "" unless with_special, which gives their text. Unlike
+  // decode({id}) nothing is stripped or replaced. Throws Error(kOutOfRange) for ids out of range.
+  // The default implementation is decode({id}) for ordinary tokens.
+  virtual std::string token_to_piece(int32_t id, bool with_special = false) const;
+
   // Text of ids. Control tokens (pad, bos, eos) decode to nothing; byte pieces are joined into
   // UTF-8 characters (an invalid byte sequence decodes to U+FFFD). Throws Error(kOutOfRange)
   // naming the id when an id is outside [0, n_vocab()).

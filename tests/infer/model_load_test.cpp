@@ -106,7 +106,9 @@ TEST_P(LoadPerArch, ExportedGgufLoadsWithTrainingLogits) {
         models::arch_name(GetParam()), upper.c_str(), diff, testing::max_abs_diff(got, want),
         scale);
     EXPECT_LE(diff, 1e-4f) << upper;
-    if (type == io::GgmlType::kF32) EXPECT_EQ(got, want);
+    if (type == io::GgmlType::kF32) {
+      EXPECT_EQ(got, want);
+    }
   }
 }
 

