@@ -2,11 +2,28 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 #include "llmkit/base/error.h"
 
 namespace llmkit {
 namespace {
 thread_local bool t_inside_worker = false;
+
+// How long a waiting thread polls before it sleeps on a condition variable: long enough to cover
+// the gap between the consecutive small loops of a decode step (tens of microseconds), short
+// enough that an idle pool, or one next to OpenBLAS's own threads, gives its core back quickly.
+constexpr int kSpinIterations = 1 << 14;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 void chunk_bounds(int64_t n, int chunks, int index, int64_t* begin, int64_t* end) {
   *begin = n * index / chunks;
@@ -21,7 +38,7 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   work_ready_.notify_all();
   for (auto& w : workers_) w.join();
@@ -37,16 +54,20 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     return;
   }
   std::lock_guard<std::mutex> call_lock(call_mutex_);
+  job_ = &fn;
+  job_n_ = n;
+  job_chunks_ = chunks;
+  error_ = nullptr;
+  // Every worker acknowledges every generation (those without a chunk too), so that no worker can
+  // still be reading job_ when the next call overwrites it.
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
+    // Under the mutex, so that a worker about to sleep either sees the new generation or is
+    // already waiting when notify_all runs.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    job_chunks_ = chunks;
-    pending_ = chunks - 1;
-    error_ = nullptr;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
-  work_ready_.notify_all();
+  if (sleepers_.load(std::memory_order_acquire) > 0) work_ready_.notify_all();
   int64_t begin, end;
   chunk_bounds(n, chunks, 0, &begin, &end);
   std::exception_ptr mine;
@@ -57,8 +78,17 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     mine = std::current_exception();
   }
   t_inside_worker = false;
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [this] { return pending_ == 0; });
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinIterations) {
+      cpu_relax();
+    } else {
+      std::unique_lock<std::mutex> lock(mutex_);
+      caller_sleeping_ = true;
+      work_done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      caller_sleeping_ = false;
+      break;
+    }
+  }
   job_ = nullptr;
   if (mine) std::rethrow_exception(mine);
   if (error_) std::rethrow_exception(error_);
@@ -68,24 +98,43 @@ void ThreadPool::worker_loop(int index) {
   t_inside_worker = true;
   uint64_t seen = 0;
   for (;;) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    work_ready_.wait(lock, [&] { return stop_ || generation_ != seen; });
-    if (stop_) return;
-    seen = generation_;
-    if (index >= job_chunks_) continue;
-    const auto* job = job_;
-    int64_t begin, end;
-    chunk_bounds(job_n_, job_chunks_, index, &begin, &end);
-    lock.unlock();
-    std::exception_ptr err;
-    try {
-      (*job)(begin, end);
-    } catch (...) {
-      err = std::current_exception();
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; gen == seen && !stop_.load(std::memory_order_acquire); ++spin) {
+      if (spin < kSpinIterations) {
+        cpu_relax();
+        gen = generation_.load(std::memory_order_acquire);
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mutex_);
+      sleepers_.fetch_add(1, std::memory_order_acq_rel);
+      work_ready_.wait(lock, [&] {
+        return stop_.load(std::memory_order_acquire) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      });
+      sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+      gen = generation_.load(std::memory_order_acquire);
+      spin = 0;
     }
-    lock.lock();
-    if (err && !error_) error_ = err;
-    if (--pending_ == 0) work_done_.notify_one();
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = gen;
+    std::exception_ptr err;
+    if (index < job_chunks_) {
+      int64_t begin, end;
+      chunk_bounds(job_n_, job_chunks_, index, &begin, &end);
+      try {
+        (*job_)(begin, end);
+      } catch (...) {
+        err = std::current_exception();
+      }
+    }
+    if (err) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = err;
+    }
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caller_sleeping_) work_done_.notify_one();
+    }
   }
 }
 

@@ -5,8 +5,13 @@
 // only on n and the pool size, so results are deterministic for a fixed thread count. Calls from
 // several threads at once are serialised; a call from inside a worker runs inline (no deadlock).
 // Exceptions thrown by fn are rethrown in the caller (the first one wins).
+//
+// Waiting: workers and the caller poll (with a CPU pause) for a short while before they sleep on a
+// condition variable, so the back-to-back small loops of a decode step cost no system calls while
+// an idle pool still sleeps.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -37,15 +42,19 @@ class ThreadPool {
   int n_threads_;
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one parallel_for at a time
-  std::mutex mutex_;
+  std::mutex mutex_;       // guards the sleep / wake-up hand-over and error_
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
+  // The job: written by the caller before generation_ is bumped (release), read by workers after
+  // they see the new generation (acquire).
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
   int job_chunks_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};   // workers that have not finished the current generation
+  std::atomic<int> sleepers_{0};  // workers waiting on work_ready_
+  bool caller_sleeping_ = false;  // guarded by mutex_
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 

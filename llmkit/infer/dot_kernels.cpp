@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "llmkit/infer/dot_kernels.h"
+#include "llmkit/infer/dot_kernels_x86.h"
 #include "llmkit/io/quantize.h"
 #include "llmkit/tensor/dtype.h"
 
@@ -270,11 +271,28 @@ void dot_rows_bf16(const uint16_t* w, int64_t n_rows, int64_t n, const float* x,
 }
 void dot_rows_q8_0(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks, const io::BlockQ8_0* x,
                    float* out) {
+  if (x86::has_avx512_vnni()) return x86::dot_rows_q8_0_vnni(w, n_rows, n_blocks, x, out);
+  if (x86::has_avx2()) return x86::dot_rows_q8_0_avx2(w, n_rows, n_blocks, x, out);
   HWY_DYNAMIC_DISPATCH(DotRowsQ8Impl)(w, n_rows, n_blocks, x, out);
 }
 void dot_rows_q4_0(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks, const io::BlockQ8_0* x,
                    float* out) {
+  if (x86::has_avx512_vnni()) return x86::dot_rows_q4_0_vnni(w, n_rows, n_blocks, x, out);
+  if (x86::has_avx2()) return x86::dot_rows_q4_0_avx2(w, n_rows, n_blocks, x, out);
   HWY_DYNAMIC_DISPATCH(DotRowsQ4Impl)(w, n_rows, n_blocks, x, out);
+}
+void dot_rows_q8_0_portable(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                            const io::BlockQ8_0* x, float* out) {
+  HWY_DYNAMIC_DISPATCH(DotRowsQ8Impl)(w, n_rows, n_blocks, x, out);
+}
+void dot_rows_q4_0_portable(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                            const io::BlockQ8_0* x, float* out) {
+  HWY_DYNAMIC_DISPATCH(DotRowsQ4Impl)(w, n_rows, n_blocks, x, out);
+}
+const char* quantized_dot_variant() {
+  if (x86::has_avx512_vnni()) return "AVX512-VNNI";
+  if (x86::has_avx2()) return "AVX2";
+  return target_name();
 }
 void quantize_q8_0(const float* x, int64_t n, io::BlockQ8_0* out) {
   HWY_DYNAMIC_DISPATCH(QuantizeQ8Impl)(x, n, out);

@@ -45,6 +45,14 @@ void dequantize_q4_0_row(const io::BlockQ4_0* src, float* dst, int64_t n);
 
 // The SIMD target the dispatched functions run on ("AVX2", "SSE4", ...).
 const char* target_name();
+// The quantised dots have hand-written x86 variants (dot_kernels_x86.h) chosen before Highway's:
+// the one in use ("AVX512-VNNI", "AVX2", else target_name()).
+const char* quantized_dot_variant();
+// The Highway versions of the quantised dots, whatever the CPU (for tests and benchmarks).
+void dot_rows_q8_0_portable(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                            const io::BlockQ8_0* x, float* out);
+void dot_rows_q4_0_portable(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                            const io::BlockQ8_0* x, float* out);
 
 namespace ref {
 void dot_rows_f32(const float* w, int64_t n_rows, int64_t n, const float* x, float* out);

@@ -1,6 +1,7 @@
 // The SIMD inference kernels against their scalar references (and both against double-precision
 // sums written here), on random data of odd sizes.
 #include "llmkit/infer/dot_kernels.h"
+#include "llmkit/infer/dot_kernels_x86.h"
 
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
@@ -116,8 +117,13 @@ std::vector<io::BlockQ4_0> random_q4(int64_t n_blocks, uint32_t seed) {
   return v;
 }
 
-void check_block_dots() {
-  for (int64_t nb : {1, 2, 3, 5, 8, 13}) {
+using DotQ8Fn = void (*)(const io::BlockQ8_0*, int64_t, int64_t, const io::BlockQ8_0*, float*);
+using DotQ4Fn = void (*)(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*);
+
+// The quantised dots (the dispatched ones unless given) against the scalar reference and a double
+// sum over the dequantised values.
+void check_block_dots(DotQ8Fn dot_q8 = dot_rows_q8_0, DotQ4Fn dot_q4 = dot_rows_q4_0) {
+  for (int64_t nb : {1, 2, 3, 5, 8, 13, 20, 64, 81}) {
     const int64_t rows = 4;
     std::vector<float> xf = random_floats(nb * 32, 11 + static_cast<uint32_t>(nb));
     std::vector<io::BlockQ8_0> x(nb);
@@ -125,9 +131,9 @@ void check_block_dots() {
     std::vector<io::BlockQ8_0> w8 = random_q8(rows * nb, 3 + static_cast<uint32_t>(nb));
     std::vector<io::BlockQ4_0> w4 = random_q4(rows * nb, 5 + static_cast<uint32_t>(nb));
     std::vector<float> s8(rows), r8(rows), s4(rows), r4(rows);
-    dot_rows_q8_0(w8.data(), rows, nb, x.data(), s8.data());
+    dot_q8(w8.data(), rows, nb, x.data(), s8.data());
     ref::dot_rows_q8_0(w8.data(), rows, nb, x.data(), r8.data());
-    dot_rows_q4_0(w4.data(), rows, nb, x.data(), s4.data());
+    dot_q4(w4.data(), rows, nb, x.data(), s4.data());
     ref::dot_rows_q4_0(w4.data(), rows, nb, x.data(), r4.data());
     // Independent double sums over the dequantised values.
     std::vector<float> wrow(nb * 32), xrow(nb * 32);
@@ -207,6 +213,20 @@ TEST(DotKernels, RowConversionsMatchReferenceExactly) {
   check_conversions();
 }
 
+// The hand-written x86 variants this CPU can run, each on its own (the dispatcher uses only the
+// best one).
+TEST(DotKernels, X86VariantsMatchReferenceAndDouble) {
+  std::printf("quantised dots use %s\n", quantized_dot_variant());
+  if (x86::has_avx512_vnni()) {
+    SCOPED_TRACE("AVX512-VNNI");
+    check_block_dots(x86::dot_rows_q8_0_vnni, x86::dot_rows_q4_0_vnni);
+  }
+  if (x86::has_avx2()) {
+    SCOPED_TRACE("AVX2");
+    check_block_dots(x86::dot_rows_q8_0_avx2, x86::dot_rows_q4_0_avx2);
+  }
+}
+
 // The same checks on every SIMD target this CPU supports (AVX2, SSE4, the portable fallback ...).
 TEST(DotKernels, EverySupportedTarget) {
   const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
@@ -217,7 +237,7 @@ TEST(DotKernels, EverySupportedTarget) {
     EXPECT_STREQ(target_name(), hwy::TargetName(target));
     check_float_rows();
     check_quantize();
-    check_block_dots();
+    check_block_dots(dot_rows_q8_0_portable, dot_rows_q4_0_portable);
     check_conversions();
   }
   hwy::SetSupportedTargetsForTest(0);

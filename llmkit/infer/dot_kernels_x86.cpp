@@ -1,0 +1,315 @@
+// dot_kernels_x86.h. Each kernel is compiled for its instruction set through a function target
+// attribute and only called after the matching CPU check, so the file builds with the project's
+// baseline flags.
+//
+// Block pairs (VNNI): one 512-bit register holds two 32-element blocks. Q8_0 weights keep their
+// element order; a Q4_0 pair unpacks to [lo nibbles b0 | lo b1 | hi b0 | hi b1] (16 bytes each),
+// so the activation pair is prepared in that same order. Lane group g of the int32 products then
+// belongs to block b0 or b1, and the float scale vector repeats d_w * d_x in the same groups.
+#include "llmkit/infer/dot_kernels_x86.h"
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized inside their own set/cast helpers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <type_traits>
+#include <vector>
+
+#include "llmkit/tensor/dtype.h"
+
+#define LLMKIT_TARGET_VNNI \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#define LLMKIT_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace llmkit::infer::kernels::x86 {
+namespace {
+
+// The activation prepared once per call: block scales as f32, the int8 values laid out for the
+// weight type, and per-lane offset corrections (negated).
+struct PreparedX {
+  // (Plain element vectors: std::vector of __m512i would drop the type's alignment.)
+  std::vector<float> dx;         // [n_blocks]
+  std::vector<int8_t> packed;    // [n_pairs * 64] VNNI: two blocks per register
+  std::vector<int32_t> corr512;  // [n_pairs * 16] VNNI: -offset * (sum of 4 x) per lane
+  std::vector<int32_t> corr256;  // [n_blocks * 8] tail block (VNNI) or every block (AVX2)
+};
+
+PreparedX& thread_buffer() {
+  thread_local PreparedX buffer;
+  return buffer;
+}
+
+LLMKIT_TARGET_VNNI void prepare_vnni(const io::BlockQ8_0* x, int64_t n_blocks, bool q4,
+                                     PreparedX& p) {
+  const int64_t n_pairs = n_blocks / 2;
+  p.dx.resize(static_cast<size_t>(n_blocks));
+  p.packed.resize(static_cast<size_t>(n_pairs * 64));
+  p.corr512.resize(static_cast<size_t>(n_pairs * 16));
+  p.corr256.resize(8);
+  for (int64_t b = 0; b < n_blocks; ++b) p.dx[b] = f16_to_f32(x[b].d);
+  const __m512i offset512 = _mm512_set1_epi8(static_cast<char>(q4 ? 8 : 0x80));
+  for (int64_t i = 0; i < n_pairs; ++i) {
+    const io::BlockQ8_0& b0 = x[2 * i];
+    const io::BlockQ8_0& b1 = x[2 * i + 1];
+    __m512i v;
+    if (q4) {
+      const __m256i lo = _mm256_inserti128_si256(
+          _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0.qs))),
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1.qs)), 1);
+      const __m256i hi = _mm256_inserti128_si256(
+          _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0.qs + 16))),
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1.qs + 16)), 1);
+      v = _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1);
+    } else {
+      v = _mm512_inserti64x4(
+          _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0.qs))),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1.qs)), 1);
+    }
+    _mm512_storeu_si512(p.packed.data() + 64 * i, v);
+    _mm512_storeu_si512(
+        p.corr512.data() + 16 * i,
+        _mm512_sub_epi32(_mm512_setzero_si512(),
+                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset512, v)));
+  }
+  if (n_blocks % 2 != 0) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[n_blocks - 1].qs));
+    const __m256i offset256 = _mm256_set1_epi8(static_cast<char>(q4 ? 8 : 0x80));
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(p.corr256.data()),
+        _mm256_sub_epi32(_mm256_setzero_si256(),
+                         _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset256, v)));
+  }
+}
+
+LLMKIT_TARGET_VNNI inline float reduce256(__m256 v) {
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+LLMKIT_TARGET_VNNI inline float scale_of(uint16_t d) {
+  return _cvtsh_ss(d);
+}
+
+}  // namespace
+
+bool has_avx512_vnni() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                         __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") &&
+                         __builtin_cpu_supports("f16c");
+  return ok;
+}
+
+bool has_avx2() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                         __builtin_cpu_supports("f16c");
+  return ok;
+}
+
+namespace {
+
+// Lane permutations that spread 16 block scales over the lanes of pair k (blocks 2k, 2k + 1):
+// Q8_0 pairs hold block 2k in lanes 0-7 and 2k + 1 in lanes 8-15; Q4_0 pairs alternate in groups
+// of four lanes (lo b0, lo b1, hi b0, hi b1).
+struct ScalePermutations {
+  alignas(64) int32_t q8[8][16];
+  alignas(64) int32_t q4[8][16];
+};
+constexpr ScalePermutations make_scale_permutations() {
+  ScalePermutations t{};
+  for (int k = 0; k < 8; ++k) {
+    for (int lane = 0; lane < 16; ++lane) {
+      t.q8[k][lane] = 2 * k + lane / 8;
+      t.q4[k][lane] = 2 * k + (lane / 4) % 2;
+    }
+  }
+  return t;
+}
+constexpr ScalePermutations kScalePermutations = make_scale_permutations();
+
+// The int32 lane sums of weight pair i (blocks 2i, 2i + 1) against the prepared activation,
+// offsets already taken back.
+LLMKIT_TARGET_VNNI inline __m512i pair_dot(const io::BlockQ8_0* row, int64_t i,
+                                           const PreparedX& p) {
+  const __m512i v = _mm512_inserti64x4(
+      _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[2 * i].qs))),
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[2 * i + 1].qs)), 1);
+  return _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * i),
+                             _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80))),
+                             _mm512_loadu_si512(p.packed.data() + 64 * i));
+}
+
+LLMKIT_TARGET_VNNI inline __m512i pair_dot(const io::BlockQ4_0* row, int64_t i,
+                                           const PreparedX& p) {
+  const __m256i q = _mm256_inserti128_si256(
+      _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row[2 * i].qs))),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[2 * i + 1].qs)), 1);
+  const __m512i v =
+      _mm512_and_si512(_mm512_inserti64x4(_mm512_zextsi256_si512(q), _mm256_srli_epi16(q, 4), 1),
+                       _mm512_set1_epi8(0x0F));
+  return _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * i), v,
+                             _mm512_loadu_si512(p.packed.data() + 64 * i));
+}
+
+// The last block of an odd count (256-bit), as the sum of its products times d_w * d_x.
+LLMKIT_TARGET_VNNI inline float tail_dot(const io::BlockQ8_0& b, const io::BlockQ8_0& x,
+                                         const PreparedX& p, float dx) {
+  const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
+                                     _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i s =
+      _mm256_dpbusd_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.corr256.data())), v,
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs)));
+  return reduce256(_mm256_cvtepi32_ps(s)) * (scale_of(b.d) * dx);
+}
+
+LLMKIT_TARGET_VNNI inline float tail_dot(const io::BlockQ4_0& b, const io::BlockQ8_0& x,
+                                         const PreparedX& p, float dx) {
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
+  const __m256i v =
+      _mm256_and_si256(_mm256_inserti128_si256(_mm256_zextsi128_si256(q), _mm_srli_epi16(q, 4), 1),
+                       _mm256_set1_epi8(0x0F));
+  const __m256i s =
+      _mm256_dpbusd_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.corr256.data())), v,
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs)));
+  return reduce256(_mm256_cvtepi32_ps(s)) * (scale_of(b.d) * dx);
+}
+
+// d_w * d_x of blocks 2i and 2i + 1 spread over the pair's lanes: both f16 scales converted in one
+// instruction, multiplied by the two activation scales, then permuted into place.
+template <class Block>
+LLMKIT_TARGET_VNNI inline __m512 pair_scale(const Block* row, int64_t i, const PreparedX& p,
+                                            __m512i permutation) {
+  __m128i h = _mm_cvtsi32_si128(row[2 * i].d);
+  h = _mm_insert_epi16(h, row[2 * i + 1].d, 1);
+  const __m128 dx =
+      _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p.dx.data() + 2 * i)));
+  return _mm512_permutexvar_ps(permutation,
+                               _mm512_zextps128_ps512(_mm_mul_ps(_mm_cvtph_ps(h), dx)));
+}
+
+// Rows of Q8_0 or Q4_0 blocks against the activation x: groups of 16 blocks take their scales
+// from one gather, the remaining pairs and an odd last block are handled one by one.
+template <class Block>
+LLMKIT_TARGET_VNNI void dot_rows_vnni(const Block* w, int64_t n_rows, int64_t n_blocks,
+                                      const io::BlockQ8_0* x, float* out) {
+  constexpr bool kQ4 = std::is_same_v<Block, io::BlockQ4_0>;
+  PreparedX& p = thread_buffer();
+  prepare_vnni(x, n_blocks, kQ4, p);
+  const int64_t n_pairs = n_blocks / 2;
+  const __m512i permutation =
+      _mm512_load_si512(kQ4 ? kScalePermutations.q4[0] : kScalePermutations.q8[0]);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const Block* row = w + r * n_blocks;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n_pairs; ++i) {
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pair_dot(row, i, p)),
+                            pair_scale(row, i, p, permutation), acc);
+    }
+    float total = _mm512_reduce_add_ps(acc);
+    if (n_blocks % 2 != 0) {
+      total += tail_dot(row[n_blocks - 1], x[n_blocks - 1], p, p.dx[n_blocks - 1]);
+    }
+    out[r] = total;
+  }
+}
+
+}  // namespace
+
+void dot_rows_q8_0_vnni(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out) {
+  if (n_rows > 0) dot_rows_vnni(w, n_rows, n_blocks, x, out);
+}
+
+void dot_rows_q4_0_vnni(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out) {
+  if (n_rows > 0) dot_rows_vnni(w, n_rows, n_blocks, x, out);
+}
+
+namespace {
+
+LLMKIT_TARGET_AVX2 inline float reduce256_avx2(__m256 v) {
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+}  // namespace
+
+LLMKIT_TARGET_AVX2 void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                                           const io::BlockQ8_0* x, float* out) {
+  if (n_rows <= 0) return;
+  PreparedX& p = thread_buffer();
+  p.dx.resize(static_cast<size_t>(n_blocks));
+  for (int64_t b = 0; b < n_blocks; ++b) p.dx[b] = _cvtsh_ss(x[b].d);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const io::BlockQ8_0* row = w + r * n_blocks;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[b].qs));
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+      // |q| (unsigned; -128 -> 128) times x with q's sign: the products of q * x, in int16 pairs
+      // of at most 2 * 128 * 127 (no saturation).
+      const __m256i prod16 =
+          _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+      const __m256i s = _mm256_madd_epi16(prod16, ones);
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(_cvtsh_ss(row[b].d) * p.dx[b]),
+                            acc);
+    }
+    out[r] = reduce256_avx2(acc);
+  }
+}
+
+LLMKIT_TARGET_AVX2 void dot_rows_q4_0_avx2(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                                           const io::BlockQ8_0* x, float* out) {
+  if (n_rows <= 0) return;
+  PreparedX& p = thread_buffer();
+  p.dx.resize(static_cast<size_t>(n_blocks));
+  p.corr256.resize(static_cast<size_t>(n_blocks * 8));
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i eight = _mm256_set1_epi8(8);
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    p.dx[b] = _cvtsh_ss(x[b].d);
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p.corr256.data() + 8 * b),
+                        _mm256_madd_epi16(_mm256_maddubs_epi16(eight, xv), ones));  // 8 * sum x
+  }
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const io::BlockQ4_0* row = w + r * n_blocks;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[b].qs));
+      const __m256i v = _mm256_and_si256(
+          _mm256_inserti128_si256(_mm256_zextsi128_si256(q), _mm_srli_epi16(q, 4), 1), mask);
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
+      const __m256i s = _mm256_sub_epi32(
+          _mm256_madd_epi16(_mm256_maddubs_epi16(v, xv), ones),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.corr256.data() + 8 * b)));
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(_cvtsh_ss(row[b].d) * p.dx[b]),
+                            acc);
+    }
+    out[r] = reduce256_avx2(acc);
+  }
+}
+
+}  // namespace llmkit::infer::kernels::x86
+
+#else  // not x86-64: the dispatchers never call these
+
+namespace llmkit::infer::kernels::x86 {
+bool has_avx512_vnni() {
+  return false;
+}
+bool has_avx2() {
+  return false;
+}
+void dot_rows_q8_0_vnni(const io::BlockQ8_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+void dot_rows_q4_0_vnni(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+void dot_rows_q8_0_avx2(const io::BlockQ8_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+void dot_rows_q4_0_avx2(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+}  // namespace llmkit::infer::kernels::x86
+
+#endif

@@ -1,0 +1,33 @@
+// x86 integer block dots for Q8_0 / Q4_0 weights against Q8_0 activations, written with
+// intrinsics for the instructions Highway 1.0 does not expose: AVX-512 VNNI (vpdpbusd, 64 int8
+// products per instruction) and AVX2 (vpmaddubsw). Same contract as kernels::dot_rows_q8_0 /
+// dot_rows_q4_0 (dot_kernels.h); the dispatchers there call these when the CPU has the features.
+//
+// Both instructions multiply an unsigned byte by a signed byte, so the signed weights are
+// offset: a Q8_0 weight q (-128..127) is used as q + 128 and a Q4_0 nibble n (0..15, value n - 8)
+// as n, and the offsets are taken back exactly in int32 with per-lane sums of the activation
+// (128 * sum x, 8 * sum x) computed once per call. AVX2 instead uses |q| and x with q's sign
+// (vpmaddubsw saturates at int16 otherwise). Each call prepares its activation once (a per-thread
+// buffer) and reuses it for all n_rows rows.
+#pragma once
+
+#include <cstdint>
+
+#include "llmkit/io/ggml_types.h"
+
+namespace llmkit::infer::kernels::x86 {
+
+// True when the CPU (and OS) support the instructions of each variant.
+bool has_avx512_vnni();
+bool has_avx2();
+
+void dot_rows_q8_0_vnni(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out);
+void dot_rows_q4_0_vnni(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out);
+void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out);
+void dot_rows_q4_0_avx2(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
+                        const io::BlockQ8_0* x, float* out);
+
+}  // namespace llmkit::infer::kernels::x86
