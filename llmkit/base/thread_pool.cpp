@@ -12,10 +12,12 @@ namespace llmkit {
 namespace {
 thread_local bool t_inside_worker = false;
 
-// How long a waiting thread polls before it sleeps on a condition variable: long enough to cover
-// the gap between the consecutive small loops of a decode step (tens of microseconds), short
-// enough that an idle pool, or one next to OpenBLAS's own threads, gives its core back quickly.
-constexpr int kSpinIterations = 1 << 14;
+// How a waiting thread waits: it polls with a CPU pause first (covers the gap between the
+// back-to-back small loops of a decode step), then yields its core a number of times (when the
+// machine is oversubscribed, e.g. a build running beside us, the thread it waits for may need
+// this very core), and only then sleeps on a condition variable.
+constexpr int kPauseSpins = 2000;
+constexpr int kYieldSpins = 50;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -23,6 +25,19 @@ inline void cpu_relax() {
 #else
   std::this_thread::yield();
 #endif
+}
+
+// One step of the wait: false once it is time to sleep.
+inline bool keep_polling(int spin) {
+  if (spin < kPauseSpins) {
+    cpu_relax();
+    return true;
+  }
+  if (spin < kPauseSpins + kYieldSpins) {
+    std::this_thread::yield();
+    return true;
+  }
+  return false;
 }
 
 void chunk_bounds(int64_t n, int chunks, int index, int64_t* begin, int64_t* end) {
@@ -79,9 +94,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   }
   t_inside_worker = false;
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-    if (spin < kSpinIterations) {
-      cpu_relax();
-    } else {
+    if (!keep_polling(spin)) {
       std::unique_lock<std::mutex> lock(mutex_);
       caller_sleeping_ = true;
       work_done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
@@ -100,8 +113,7 @@ void ThreadPool::worker_loop(int index) {
   for (;;) {
     uint64_t gen = generation_.load(std::memory_order_acquire);
     for (int spin = 0; gen == seen && !stop_.load(std::memory_order_acquire); ++spin) {
-      if (spin < kSpinIterations) {
-        cpu_relax();
+      if (keep_polling(spin)) {
         gen = generation_.load(std::memory_order_acquire);
         continue;
       }

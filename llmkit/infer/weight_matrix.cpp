@@ -150,41 +150,70 @@ int64_t WeightMatrix::scratch_bytes(int n_threads) const {
          panel_floats(n_threads) * static_cast<int64_t>(sizeof(float));
 }
 
+void WeightMatrix::dot_rows(int64_t begin, int64_t end, const float* x, const io::BlockQ8_0* xq,
+                            float* y) const {
+  const uint8_t* w = static_cast<const uint8_t*>(data_) + begin * row_bytes_;
+  const int64_t n = end - begin;
+  const int64_t nb = cols_ / kQBlock;
+  switch (type_) {
+    case io::GgmlType::kF32:
+      kernels::dot_rows_f32(reinterpret_cast<const float*>(w), n, cols_, x, y + begin);
+      break;
+    case io::GgmlType::kF16:
+      kernels::dot_rows_f16(reinterpret_cast<const uint16_t*>(w), n, cols_, x, y + begin);
+      break;
+    case io::GgmlType::kBF16:
+      kernels::dot_rows_bf16(reinterpret_cast<const uint16_t*>(w), n, cols_, x, y + begin);
+      break;
+    case io::GgmlType::kQ8_0:
+      kernels::dot_rows_q8_0(reinterpret_cast<const io::BlockQ8_0*>(w), n, nb, xq, y + begin);
+      break;
+    case io::GgmlType::kQ4_0:
+      kernels::dot_rows_q4_0(reinterpret_cast<const io::BlockQ4_0*>(w), n, nb, xq, y + begin);
+      break;
+    default:
+      break;  // excluded by the constructor
+  }
+}
+
 void WeightMatrix::matvec(const float* x, float* y, MatmulScratch& scratch) const {
-  if (rows_ == 0) return;
-  const auto* base = static_cast<const uint8_t*>(data_);
-  const int64_t min_rows = std::max<int64_t>(1, kMatvecElemsPerTask / std::max<int64_t>(cols_, 1));
+  const WeightMatrix* self = this;
+  matvec_group({&self, 1}, x, {&y, 1}, scratch);
+}
+
+void WeightMatrix::matvec_group(std::span<const WeightMatrix* const> ws, const float* x,
+                                std::span<float* const> ys, MatmulScratch& scratch) {
+  LLMKIT_CHECK(ws.size() == ys.size(), "WeightMatrix::matvec_group: ", ws.size(), " matrices but ",
+               ys.size(), " outputs");
+  if (ws.empty()) return;
+  const int64_t cols = ws[0]->cols_;
+  int64_t total_rows = 0;
+  bool any_blocks = false;
+  for (const WeightMatrix* w : ws) {
+    LLMKIT_CHECK(w->cols_ == cols, "WeightMatrix::matvec_group: matrices of ", cols, " and ",
+                 w->cols_, " columns cannot share one input");
+    total_rows += w->rows_;
+    any_blocks = any_blocks || is_block_type(w->type_);
+  }
+  if (total_rows == 0) return;
   const io::BlockQ8_0* xq = nullptr;
-  if (is_block_type(type_)) {
-    const size_t blocks = static_cast<size_t>(input_blocks());
+  if (any_blocks) {
+    const size_t blocks = static_cast<size_t>(cols / kQBlock);
     if (scratch.xq_.size() < blocks) scratch.xq_.resize(blocks);
-    kernels::quantize_q8_0(x, cols_, scratch.xq_.data());
+    kernels::quantize_q8_0(x, cols, scratch.xq_.data());
     xq = scratch.xq_.data();
   }
-  const int64_t nb = cols_ / kQBlock;
+  const int64_t min_rows = std::max<int64_t>(1, kMatvecElemsPerTask / std::max<int64_t>(cols, 1));
+  // Rows [begin, end) of the stacked matrices, each piece handed to its own matrix.
   parallel_for(
-      rows_,
+      total_rows,
       [&](int64_t begin, int64_t end) {
-        const uint8_t* w = base + begin * row_bytes_;
-        const int64_t n = end - begin;
-        switch (type_) {
-          case io::GgmlType::kF32:
-            kernels::dot_rows_f32(reinterpret_cast<const float*>(w), n, cols_, x, y + begin);
-            break;
-          case io::GgmlType::kF16:
-            kernels::dot_rows_f16(reinterpret_cast<const uint16_t*>(w), n, cols_, x, y + begin);
-            break;
-          case io::GgmlType::kBF16:
-            kernels::dot_rows_bf16(reinterpret_cast<const uint16_t*>(w), n, cols_, x, y + begin);
-            break;
-          case io::GgmlType::kQ8_0:
-            kernels::dot_rows_q8_0(reinterpret_cast<const io::BlockQ8_0*>(w), n, nb, xq, y + begin);
-            break;
-          case io::GgmlType::kQ4_0:
-            kernels::dot_rows_q4_0(reinterpret_cast<const io::BlockQ4_0*>(w), n, nb, xq, y + begin);
-            break;
-          default:
-            break;  // excluded by the constructor
+        int64_t offset = 0;
+        for (size_t i = 0; i < ws.size() && offset < end; ++i) {
+          const int64_t r0 = std::max(begin, offset) - offset;
+          const int64_t r1 = std::min(end, offset + ws[i]->rows_) - offset;
+          if (r0 < r1) ws[i]->dot_rows(r0, r1, x, xq, ys[i]);
+          offset += ws[i]->rows_;
         }
       },
       min_rows);

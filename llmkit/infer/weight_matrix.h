@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "llmkit/io/ggml_types.h"
@@ -76,6 +77,10 @@ class WeightMatrix {
 
   // y[rows] = W x for x [cols]. x and y must not overlap.
   void matvec(const float* x, float* y, MatmulScratch& scratch) const;
+  // ys[i][rows_i] = ws[i] x for matrices that share the input (Q, K and V; gate and up): one
+  // quantisation of x and one parallel loop over all their rows. All must have the same cols.
+  static void matvec_group(std::span<const WeightMatrix* const> ws, const float* x,
+                           std::span<float* const> ys, MatmulScratch& scratch);
   // Y[n, rows] = X[n, cols] W^T: row i of X at x + i * ldx (ldx >= cols), row i of Y at
   // y + i * ldy (ldy >= rows). X and Y must not overlap.
   void matmul(const float* x, int64_t n, int64_t ldx, float* y, int64_t ldy,
@@ -86,6 +91,9 @@ class WeightMatrix {
   void rows_to_f32(int64_t r0, int64_t n, float* out) const;
 
  private:
+  // y[r] = W[r, :] x for r in [begin, end); xq: x quantised to Q8_0 (block types only).
+  void dot_rows(int64_t begin, int64_t end, const float* x, const io::BlockQ8_0* xq,
+                float* y) const;
   // Panel height of matmul for this matrix (types other than F32).
   int64_t panel_rows() const;
   void matmul_f32(const float* x, int64_t n, int64_t ldx, float* y, int64_t ldy) const;

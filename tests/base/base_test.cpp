@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "llmkit/base/atomic_file.h"
@@ -47,6 +49,29 @@ TEST(ThreadPool, RethrowsWorkerExceptionsAndStaysUsable) {
   std::atomic<int64_t> sum{0};
   pool.parallel_for(10, [&](int64_t b, int64_t e) { sum += e - b; });
   EXPECT_EQ(sum.load(), 10);
+}
+
+// Many back-to-back calls with tiny bodies (the decode pattern), some after the workers have gone
+// to sleep, with more threads than cores: every call still sees all of its chunks exactly once.
+TEST(ThreadPool, BackToBackCallsAndSleepingWorkers) {
+  for (int threads : {2, 4}) {
+    ThreadPool pool(threads);
+    std::vector<int64_t> seen(static_cast<size_t>(threads), 0);
+    int64_t total = 0;
+    for (int call = 0; call < 4000; ++call) {
+      if (call % 1000 == 999) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::atomic<int64_t> sum{0};
+      pool.parallel_for(threads, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          sum += i + 1;
+          ++seen[static_cast<size_t>(i)];
+        }
+      });
+      total += sum.load();
+    }
+    EXPECT_EQ(total, 4000 * threads * (threads + 1) / 2);
+    for (int64_t s : seen) EXPECT_EQ(s, 4000);
+  }
 }
 
 TEST(ThreadPool, NestedCallsRunInline) {

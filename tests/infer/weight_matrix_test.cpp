@@ -161,6 +161,50 @@ TEST(WeightMatrix, ScratchReservationCoversProducts) {
   EXPECT_EQ(scratch.bytes(), reserved);  // nothing grew
 }
 
+// A group (one quantisation of x, one loop over the stacked rows) gives each matrix exactly what
+// its own matvec gives, whatever the mix of types and however the rows fall into thread chunks.
+TEST(WeightMatrix, MatvecGroupEqualsSeparateMatvecs) {
+  const int64_t cols = 96;
+  const std::vector<std::pair<GgmlType, int64_t>> parts = {
+      {GgmlType::kQ8_0, 5}, {GgmlType::kF32, 3}, {GgmlType::kQ4_0, 70}, {GgmlType::kF16, 33}};
+  std::vector<WeightMatrix> ws;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::vector<float> v =
+        random_floats(parts[i].second * cols, 10 + static_cast<uint32_t>(i));
+    ws.push_back(WeightMatrix::from_f32(v.data(), parts[i].second, cols, parts[i].first));
+  }
+  const std::vector<float> x = random_floats(cols, 20);
+  for (int threads : {1, 2, 3}) {
+    Context ctx(threads);
+    Context::Scope scope(ctx);
+    MatmulScratch scratch;
+    std::vector<std::vector<float>> grouped, separate;
+    std::vector<const WeightMatrix*> pointers;
+    std::vector<float*> outs;
+    for (const WeightMatrix& w : ws) {
+      grouped.emplace_back(w.rows(), -1.0f);
+      separate.emplace_back(w.rows(), -2.0f);
+    }
+    for (size_t i = 0; i < ws.size(); ++i) {
+      pointers.push_back(&ws[i]);
+      outs.push_back(grouped[i].data());
+      ws[i].matvec(x.data(), separate[i].data(), scratch);
+    }
+    WeightMatrix::matvec_group(pointers, x.data(), outs, scratch);
+    for (size_t i = 0; i < ws.size(); ++i) {
+      EXPECT_EQ(grouped[i], separate[i])
+          << io::ggml_type_name(parts[i].first) << ", " << threads << " threads";
+    }
+  }
+  const std::vector<float> v(4 * 64, 1.0f);
+  const WeightMatrix narrow = WeightMatrix::from_f32(v.data(), 4, 64);
+  const WeightMatrix* mixed[] = {&ws[0], &narrow};
+  std::vector<float> a(5), b(4);
+  float* const mixed_out[] = {a.data(), b.data()};
+  MatmulScratch scratch;
+  EXPECT_THROW(WeightMatrix::matvec_group(mixed, x.data(), mixed_out, scratch), Error);
+}
+
 TEST(WeightMatrix, RejectsBadInput) {
   const std::vector<float> v(64 * 3, 1.0f);
   try {
