@@ -13,6 +13,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -215,7 +216,96 @@ LLMKIT_TARGET_VNNI void dot_rows_vnni(const Block* w, int64_t n_rows, int64_t n_
   }
 }
 
+// Split layout: pair i of a row is 64 (Q8_0) or 32 (Q4_0) contiguous bytes.
+LLMKIT_TARGET_VNNI inline __m512i split_pair_dot(const int8_t* q, int64_t i, const PreparedX& p) {
+  const __m512i v =
+      _mm512_xor_si512(_mm512_loadu_si512(q + 64 * i), _mm512_set1_epi8(static_cast<char>(0x80)));
+  return _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * i), v,
+                             _mm512_loadu_si512(p.packed.data() + 64 * i));
+}
+
+LLMKIT_TARGET_VNNI inline __m512i split_pair_dot(const uint8_t* q, int64_t i, const PreparedX& p) {
+  const __m256i qq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * i));
+  const __m512i v =
+      _mm512_and_si512(_mm512_inserti64x4(_mm512_zextsi256_si512(qq), _mm256_srli_epi16(qq, 4), 1),
+                       _mm512_set1_epi8(0x0F));
+  return _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * i), v,
+                             _mm512_loadu_si512(p.packed.data() + 64 * i));
+}
+
+// Rows in the split layout: 16 scales per conversion, spread over the 8 pairs by permutation.
+template <class Q>
+LLMKIT_TARGET_VNNI void dot_rows_split_vnni(const Q* qs, const uint16_t* d, int64_t n_rows,
+                                            int64_t n_blocks, const io::BlockQ8_0* x, float* out) {
+  constexpr bool kQ4 = std::is_same_v<Q, uint8_t>;
+  constexpr int64_t kBlockBytes = kQ4 ? 16 : 32;
+  constexpr int64_t kPrefetchBytes = 2048;
+  PreparedX& p = thread_buffer();
+  prepare_vnni(x, n_blocks, kQ4, p);
+  const int64_t n_pairs = n_blocks / 2;
+  const auto& perm = kQ4 ? kScalePermutations.q4 : kScalePermutations.q8;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const Q* q = qs + r * n_blocks * kBlockBytes;
+    const uint16_t* dr = d + r * n_blocks;
+    __m512 acc = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n_pairs; i += 8) {
+      // The values (and rows) are one sequential stream: fetch kPrefetchBytes ahead of it.
+      const char* ahead = reinterpret_cast<const char*>(q + 2 * i * kBlockBytes) + kPrefetchBytes;
+      for (int64_t line = 0; line < 16 * kBlockBytes; line += 64) {
+        _mm_prefetch(ahead + line, _MM_HINT_T0);
+      }
+      _mm_prefetch(reinterpret_cast<const char*>(dr + 2 * i) + kPrefetchBytes / 8, _MM_HINT_T0);
+      const __m512 scales = _mm512_mul_ps(
+          _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(dr + 2 * i))),
+          _mm512_loadu_ps(p.dx.data() + 2 * i));
+      for (int k = 0; k < 8; ++k) {
+        const __m512 scale = _mm512_permutexvar_ps(_mm512_load_si512(perm[k]), scales);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(split_pair_dot(q, i + k, p)), scale, acc);
+      }
+    }
+    for (; i < n_pairs; ++i) {
+      uint32_t pair_scales;
+      std::memcpy(&pair_scales, dr + 2 * i, sizeof(pair_scales));
+      const __m128 dx =
+          _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p.dx.data() + 2 * i)));
+      const __m128 s2 =
+          _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(pair_scales))), dx);
+      const __m512 scale =
+          _mm512_permutexvar_ps(_mm512_load_si512(perm[0]), _mm512_zextps128_ps512(s2));
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(split_pair_dot(q, i, p)), scale, acc);
+    }
+    float total = _mm512_reduce_add_ps(acc);
+    if (n_blocks % 2 != 0) {
+      // Rebuild the last block and reuse the block-layout tail.
+      const int64_t b = n_blocks - 1;
+      if constexpr (kQ4) {
+        io::BlockQ4_0 blk;
+        blk.d = dr[b];
+        std::memcpy(blk.qs, q + b * kBlockBytes, kBlockBytes);
+        total += tail_dot(blk, x[b], p, p.dx[b]);
+      } else {
+        io::BlockQ8_0 blk;
+        blk.d = dr[b];
+        std::memcpy(blk.qs, q + b * kBlockBytes, kBlockBytes);
+        total += tail_dot(blk, x[b], p, p.dx[b]);
+      }
+    }
+    out[r] = total;
+  }
+}
+
 }  // namespace
+
+void dot_rows_q8_0_split_vnni(const int8_t* qs, const uint16_t* d, int64_t n_rows, int64_t n_blocks,
+                              const io::BlockQ8_0* x, float* out) {
+  if (n_rows > 0) dot_rows_split_vnni(qs, d, n_rows, n_blocks, x, out);
+}
+
+void dot_rows_q4_0_split_vnni(const uint8_t* qs, const uint16_t* d, int64_t n_rows,
+                              int64_t n_blocks, const io::BlockQ8_0* x, float* out) {
+  if (n_rows > 0) dot_rows_split_vnni(qs, d, n_rows, n_blocks, x, out);
+}
 
 void dot_rows_q8_0_vnni(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
                         const io::BlockQ8_0* x, float* out) {
@@ -309,6 +399,10 @@ bool has_avx2() {
 void dot_rows_q8_0_vnni(const io::BlockQ8_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
 void dot_rows_q4_0_vnni(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
 void dot_rows_q8_0_avx2(const io::BlockQ8_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+void dot_rows_q8_0_split_vnni(const int8_t*, const uint16_t*, int64_t, int64_t,
+                              const io::BlockQ8_0*, float*) {}
+void dot_rows_q4_0_split_vnni(const uint8_t*, const uint16_t*, int64_t, int64_t,
+                              const io::BlockQ8_0*, float*) {}
 void dot_rows_q4_0_avx2(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
 }  // namespace llmkit::infer::kernels::x86
 

@@ -25,6 +25,14 @@ void dot_rows_q8_0_vnni(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks
                         const io::BlockQ8_0* x, float* out);
 void dot_rows_q4_0_vnni(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,
                         const io::BlockQ8_0* x, float* out);
+// The split block layout (WeightMatrix::split_blocks): the rows' int8 / packed-nibble values
+// contiguous (qs: n_rows * n_blocks * 32 or 16 bytes, block after block) and their f16 scales in a
+// separate array d [n_rows * n_blocks]. Two blocks are then one load, and 16 scales one
+// conversion. Same contract and results as the block-layout VNNI kernels above.
+void dot_rows_q8_0_split_vnni(const int8_t* qs, const uint16_t* d, int64_t n_rows, int64_t n_blocks,
+                              const io::BlockQ8_0* x, float* out);
+void dot_rows_q4_0_split_vnni(const uint8_t* qs, const uint16_t* d, int64_t n_rows,
+                              int64_t n_blocks, const io::BlockQ8_0* x, float* out);
 void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
                         const io::BlockQ8_0* x, float* out);
 void dot_rows_q4_0_avx2(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,

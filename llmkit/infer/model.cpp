@@ -3,6 +3,9 @@
 // Q4_K / Q6_K / ...), or from a path; per-layer facts from the architecture traits.
 #include "llmkit/infer/model.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -28,6 +31,23 @@ std::string upper(std::string s) {
 
 std::string blk(int64_t layer, const char* name) {
   return str_cat("blk.", layer, ".", name, ".weight");
+}
+
+// Asks the kernel to drop the resident pages of [data, data + bytes) that were only read to make
+// a copy (a file mapping's pages are reloaded from the file if touched again; MADV_PAGEOUT never
+// discards data, so this is safe on any memory). Keeps the process's resident size close to one
+// copy of the weights.
+void release_pages(const void* data, int64_t bytes) {
+#ifdef MADV_PAGEOUT
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const auto end =
+      (reinterpret_cast<uintptr_t>(data) + static_cast<uintptr_t>(bytes)) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
+#else
+  (void)data;
+  (void)bytes;
+#endif
 }
 
 // A contiguous f32 tensor as a WeightMatrix that keeps the tensor's storage alive.
@@ -166,7 +186,10 @@ std::shared_ptr<Model> Model::build_from_file(
                           "' has shape ", shape_to_string(w.shape), "; a matrix was expected");
         if (name != "token_embd.weight") ++type_count[w.type];
         if (WeightMatrix::supports(w.type)) {
-          return WeightMatrix(w.type, w.shape[0], w.shape[1], w.data, w.owner);
+          const WeightMatrix stored(w.type, w.shape[0], w.shape[1], w.data, w.owner);
+          WeightMatrix split = stored.split_blocks();
+          if (split.is_split()) release_pages(stored.data(), stored.n_bytes());
+          return split;
         }
         return matrix_of_f32_tensor(ops::contiguous(w.to_f32()));
       },

@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <new>
 
 #include "llmkit/base/context.h"
 #include "llmkit/base/error.h"
 #include "llmkit/infer/dot_kernels.h"
+#include "llmkit/infer/dot_kernels_x86.h"
 #include "llmkit/io/quantize.h"
 #include "llmkit/tensor/dtype.h"
 
@@ -129,6 +131,31 @@ WeightMatrix WeightMatrix::from_f32(const float* values, int64_t rows, int64_t c
   return WeightMatrix(type, rows, cols, data, std::shared_ptr<const void>(buffer, data));
 }
 
+WeightMatrix WeightMatrix::split_blocks() const {
+  if (!is_block_type(type_) || is_split() || !kernels::x86::has_avx512_vnni()) return *this;
+  const int64_t nb = rows_ * (cols_ / kQBlock);
+  const int64_t value_bytes = type_ == io::GgmlType::kQ8_0 ? 32 : 16;
+  const int64_t values_size = (nb * value_bytes + 63) / 64 * 64;
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(1, values_size + 2 * nb));
+  auto buffer =
+      std::shared_ptr<uint8_t>(static_cast<uint8_t*>(::operator new[](bytes, std::align_val_t(64))),
+                               [](uint8_t* p) { ::operator delete[](p, std::align_val_t(64)); });
+  uint8_t* values = buffer.get();
+  auto* scales = reinterpret_cast<uint16_t*>(values + values_size);
+  const auto* src = static_cast<const uint8_t*>(data_);
+  const int64_t block_bytes = 2 + value_bytes;  // f16 scale, then the values
+  for (int64_t b = 0; b < nb; ++b) {
+    std::memcpy(&scales[b], src + b * block_bytes, 2);
+    std::memcpy(values + b * value_bytes, src + b * block_bytes + 2,
+                static_cast<size_t>(value_bytes));
+  }
+  WeightMatrix out = *this;
+  out.data_ = values;
+  out.scales_ = scales;
+  out.owner_ = std::shared_ptr<const void>(buffer, values);
+  return out;
+}
+
 int64_t WeightMatrix::panel_rows() const {
   const int64_t p = std::clamp<int64_t>(kPanelFloats / std::max<int64_t>(cols_, 1), 16, 256);
   return std::min(p / 16 * 16, std::max<int64_t>(rows_, 1));
@@ -166,10 +193,20 @@ void WeightMatrix::dot_rows(int64_t begin, int64_t end, const float* x, const io
       kernels::dot_rows_bf16(reinterpret_cast<const uint16_t*>(w), n, cols_, x, y + begin);
       break;
     case io::GgmlType::kQ8_0:
-      kernels::dot_rows_q8_0(reinterpret_cast<const io::BlockQ8_0*>(w), n, nb, xq, y + begin);
+      if (is_split()) {
+        kernels::x86::dot_rows_q8_0_split_vnni(static_cast<const int8_t*>(data_) + begin * nb * 32,
+                                               scales_ + begin * nb, n, nb, xq, y + begin);
+      } else {
+        kernels::dot_rows_q8_0(reinterpret_cast<const io::BlockQ8_0*>(w), n, nb, xq, y + begin);
+      }
       break;
     case io::GgmlType::kQ4_0:
-      kernels::dot_rows_q4_0(reinterpret_cast<const io::BlockQ4_0*>(w), n, nb, xq, y + begin);
+      if (is_split()) {
+        kernels::x86::dot_rows_q4_0_split_vnni(static_cast<const uint8_t*>(data_) + begin * nb * 16,
+                                               scales_ + begin * nb, n, nb, xq, y + begin);
+      } else {
+        kernels::dot_rows_q4_0(reinterpret_cast<const io::BlockQ4_0*>(w), n, nb, xq, y + begin);
+      }
       break;
     default:
       break;  // excluded by the constructor
@@ -223,6 +260,10 @@ void WeightMatrix::rows_to_f32(int64_t r0, int64_t n, float* out) const {
   LLMKIT_CHECK_CODE(r0 >= 0 && n >= 0 && r0 + n <= rows_, ErrorCode::kOutOfRange,
                     "WeightMatrix: rows [", r0, ", ", r0 + n, ") outside the ", rows_,
                     " rows of a [", rows_, ", ", cols_, "] matrix");
+  if (is_split()) {
+    split_rows_to_f32(r0, n, out);
+    return;
+  }
   const auto* src = static_cast<const uint8_t*>(data_) + r0 * row_bytes_;
   const int64_t count = n * cols_;
   switch (type_) {
@@ -243,6 +284,39 @@ void WeightMatrix::rows_to_f32(int64_t r0, int64_t n, float* out) const {
       break;
     default:
       break;
+  }
+}
+
+namespace {
+
+// Rows [r0, r0 + n) of a split-layout matrix (values_per_block bytes of values per block) rebuilt
+// as blocks and converted by the block-layout row conversion.
+template <class Block, class Convert>
+void split_rows_as_blocks(const uint8_t* values, const uint16_t* scales, int64_t r0, int64_t n,
+                          int64_t cols, Convert convert, float* out) {
+  constexpr size_t kValueBytes = sizeof(Block::qs);
+  const int64_t nb = cols / kQBlock;
+  std::vector<Block> blocks(static_cast<size_t>(nb));
+  for (int64_t r = r0; r < r0 + n; ++r) {
+    for (int64_t b = 0; b < nb; ++b) {
+      blocks[b].d = scales[r * nb + b];
+      std::memcpy(blocks[b].qs, values + (r * nb + b) * static_cast<int64_t>(kValueBytes),
+                  kValueBytes);
+    }
+    convert(blocks.data(), out + (r - r0) * cols, cols);
+  }
+}
+
+}  // namespace
+
+void WeightMatrix::split_rows_to_f32(int64_t r0, int64_t n, float* out) const {
+  const auto* values = static_cast<const uint8_t*>(data_);
+  if (type_ == io::GgmlType::kQ8_0) {
+    split_rows_as_blocks<io::BlockQ8_0>(values, scales_, r0, n, cols_, kernels::dequantize_q8_0_row,
+                                        out);
+  } else {
+    split_rows_as_blocks<io::BlockQ4_0>(values, scales_, r0, n, cols_, kernels::dequantize_q4_0_row,
+                                        out);
   }
 }
 

@@ -75,6 +75,13 @@ class WeightMatrix {
   int64_t panel_floats(int n_threads) const;
   int64_t scratch_bytes(int n_threads) const;
 
+  // The split block layout, for the kernels that have it (AVX-512 VNNI): a Q8_0 / Q4_0 matrix's
+  // block values contiguous row after row (data()) and its f16 block scales in a separate array,
+  // same total bytes. Products and rows are unchanged (bit for bit). Returns an owned copy in that
+  // layout when this CPU runs the split kernels and the type has blocks, else *this.
+  WeightMatrix split_blocks() const;
+  bool is_split() const { return scales_ != nullptr; }
+
   // y[rows] = W x for x [cols]. x and y must not overlap.
   void matvec(const float* x, float* y, MatmulScratch& scratch) const;
   // ys[i][rows_i] = ws[i] x for matrices that share the input (Q, K and V; gate and up): one
@@ -94,13 +101,16 @@ class WeightMatrix {
   // y[r] = W[r, :] x for r in [begin, end); xq: x quantised to Q8_0 (block types only).
   void dot_rows(int64_t begin, int64_t end, const float* x, const io::BlockQ8_0* xq,
                 float* y) const;
+  // rows_to_f32 for the split layout.
+  void split_rows_to_f32(int64_t r0, int64_t n, float* out) const;
   // Panel height of matmul for this matrix (types other than F32).
   int64_t panel_rows() const;
   void matmul_f32(const float* x, int64_t n, int64_t ldx, float* y, int64_t ldy) const;
 
   io::GgmlType type_ = io::GgmlType::kF32;
   int64_t rows_ = 0, cols_ = 0, row_bytes_ = 0;
-  const void* data_ = nullptr;
+  const void* data_ = nullptr;        // the rows, or in the split layout their values
+  const uint16_t* scales_ = nullptr;  // split layout: the f16 block scales [rows * cols / 32]
   std::shared_ptr<const void> owner_;
 };
 

@@ -227,6 +227,45 @@ TEST(DotKernels, X86VariantsMatchReferenceAndDouble) {
   }
 }
 
+// The split layout (values and scales apart) gives the block-layout kernel's results bit for bit,
+// and both stay within rounding of the scalar reference.
+TEST(DotKernels, SplitLayoutMatchesBlockLayout) {
+  if (!x86::has_avx512_vnni()) {
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU: the split kernels are never used here";
+  }
+  for (int64_t nb : {1, 2, 3, 15, 16, 17, 20, 33, 64, 81}) {
+    const int64_t rows = 5;
+    std::vector<float> xf = random_floats(nb * 32, 31 + static_cast<uint32_t>(nb));
+    std::vector<io::BlockQ8_0> x(nb);
+    ref::quantize_q8_0(xf.data(), nb * 32, x.data());
+    const std::vector<io::BlockQ8_0> w8 = random_q8(rows * nb, 41 + static_cast<uint32_t>(nb));
+    const std::vector<io::BlockQ4_0> w4 = random_q4(rows * nb, 51 + static_cast<uint32_t>(nb));
+    std::vector<int8_t> q8(rows * nb * 32);
+    std::vector<uint8_t> q4(rows * nb * 16);
+    std::vector<uint16_t> d8(rows * nb), d4(rows * nb);
+    for (int64_t b = 0; b < rows * nb; ++b) {
+      std::copy(w8[b].qs, w8[b].qs + 32, q8.begin() + b * 32);
+      std::copy(w4[b].qs, w4[b].qs + 16, q4.begin() + b * 16);
+      d8[b] = w8[b].d;
+      d4[b] = w4[b].d;
+    }
+    std::vector<float> split8(rows), block8(rows), ref8(rows), split4(rows), block4(rows),
+        ref4(rows);
+    x86::dot_rows_q8_0_split_vnni(q8.data(), d8.data(), rows, nb, x.data(), split8.data());
+    x86::dot_rows_q8_0_vnni(w8.data(), rows, nb, x.data(), block8.data());
+    ref::dot_rows_q8_0(w8.data(), rows, nb, x.data(), ref8.data());
+    x86::dot_rows_q4_0_split_vnni(q4.data(), d4.data(), rows, nb, x.data(), split4.data());
+    x86::dot_rows_q4_0_vnni(w4.data(), rows, nb, x.data(), block4.data());
+    ref::dot_rows_q4_0(w4.data(), rows, nb, x.data(), ref4.data());
+    EXPECT_EQ(split8, block8) << "q8_0, " << nb << " blocks";
+    EXPECT_EQ(split4, block4) << "q4_0, " << nb << " blocks";
+    for (int64_t r = 0; r < rows; ++r) {
+      EXPECT_NEAR(split8[r], ref8[r], 1e-4 * (std::fabs(ref8[r]) + 1.0f)) << nb;
+      EXPECT_NEAR(split4[r], ref4[r], 1e-4 * (std::fabs(ref4[r]) + 1.0f)) << nb;
+    }
+  }
+}
+
 // The same checks on every SIMD target this CPU supports (AVX2, SSE4, the portable fallback ...).
 TEST(DotKernels, EverySupportedTarget) {
   const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();

@@ -12,6 +12,7 @@
 #include "llmkit/base/context.h"
 #include "llmkit/base/error.h"
 #include "llmkit/infer/dot_kernels.h"
+#include "llmkit/infer/dot_kernels_x86.h"
 #include "llmkit/io/quantize.h"
 
 namespace llmkit::infer {
@@ -203,6 +204,39 @@ TEST(WeightMatrix, MatvecGroupEqualsSeparateMatvecs) {
   float* const mixed_out[] = {a.data(), b.data()};
   MatmulScratch scratch;
   EXPECT_THROW(WeightMatrix::matvec_group(mixed, x.data(), mixed_out, scratch), Error);
+}
+
+// The split layout changes nothing observable: products and rows equal the block layout's bit for
+// bit (on CPUs without the split kernels split_blocks() is the identity, and this still holds).
+TEST(WeightMatrix, SplitLayoutGivesIdenticalResults) {
+  for (GgmlType t : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16}) {
+    for (const Shape2& s : shapes_for(t)) {
+      const std::vector<float> v = random_floats(s.rows * s.cols, 30);
+      const WeightMatrix w = WeightMatrix::from_f32(v.data(), s.rows, s.cols, t);
+      const WeightMatrix split = w.split_blocks();
+      EXPECT_EQ(split.is_split(), is_block(t) && kernels::x86::has_avx512_vnni());
+      EXPECT_EQ(split.n_bytes(), w.n_bytes());
+      const int64_t n = 3;
+      const std::vector<float> x = random_floats(n * s.cols, 31);
+      for (int threads : {1, 2}) {
+        Context ctx(threads);
+        Context::Scope scope(ctx);
+        MatmulScratch scratch;
+        std::vector<float> a(s.rows), b(s.rows);
+        w.matvec(x.data(), a.data(), scratch);
+        split.matvec(x.data(), b.data(), scratch);
+        EXPECT_EQ(a, b) << io::ggml_type_name(t) << " [" << s.rows << ", " << s.cols << "]";
+        std::vector<float> ya(n * s.rows), yb(n * s.rows);
+        w.matmul(x.data(), n, s.cols, ya.data(), s.rows, scratch);
+        split.matmul(x.data(), n, s.cols, yb.data(), s.rows, scratch);
+        EXPECT_EQ(ya, yb) << io::ggml_type_name(t);
+      }
+      std::vector<float> ra(s.cols), rb(s.cols);
+      w.row(s.rows - 1, ra.data());
+      split.row(s.rows - 1, rb.data());
+      EXPECT_EQ(ra, rb) << io::ggml_type_name(t);
+    }
+  }
 }
 
 TEST(WeightMatrix, RejectsBadInput) {
