@@ -17,11 +17,19 @@ reps=${REPS:-3}
 llmkit=${LLMKIT:-$(dirname "$0")/../build/release/llmkit}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 
+rss_file=$(mktemp)
+trap 'rm -f "$rss_file"' EXIT
+rss_rows=()
 echo "| model | test | llmkit t/s | llama.cpp t/s | llmkit / llama.cpp |"
 echo "| --- | --- | ---: | ---: | ---: |"
 for model in "$@"; do
-  ours=$("$llmkit" bench -m "$model" -p "$pp" -n "$tg" -t "$threads" -r "$reps" --json 2>/dev/null)
-  theirs=$("$llama_bin/llama-bench" -m "$model" -p "$pp" -n "$tg" -t "$threads" -r "$reps" -o jsonl 2>/dev/null)
+  ours=$(/usr/bin/time -f "%M" -o "$rss_file" \
+    "$llmkit" bench -m "$model" -p "$pp" -n "$tg" -t "$threads" -r "$reps" --json 2>/dev/null)
+  ours_rss=$(tail -1 "$rss_file")
+  theirs=$(/usr/bin/time -f "%M" -o "$rss_file" \
+    "$llama_bin/llama-bench" -m "$model" -p "$pp" -n "$tg" -t "$threads" -r "$reps" -o jsonl 2>/dev/null)
+  theirs_rss=$(tail -1 "$rss_file")
+  rss_rows+=("| $(basename "$model") | $((ours_rss / 1024)) | $((theirs_rss / 1024)) | $(python3 -c "print(f'{$ours_rss / $theirs_rss:.2f}')") |")
   python3 - "$model" "$ours" "$theirs" <<'PY'
 import json, os, sys
 model, ours, theirs = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -41,3 +49,7 @@ for test in a:
               f"{b[test][0]:.2f} ± {b[test][1]:.2f} | {a[test][0] / b[test][0]:.2f} |")
 PY
 done
+echo
+echo "| model | llmkit max RSS MiB | llama.cpp max RSS MiB | llmkit / llama.cpp |"
+echo "| --- | ---: | ---: | ---: |"
+printf '%s\n' "${rss_rows[@]}"
