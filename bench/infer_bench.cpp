@@ -20,20 +20,13 @@
 #include "llmkit/models/arch.h"
 #include "llmkit/models/model_io.h"
 #include "llmkit/tensor/rng.h"
+#include "tests/support/random_floats.h"
 
 namespace {
 
 using llmkit::io::GgmlType;
 
 constexpr int64_t kDim = 2048;
-
-std::vector<float> random_floats(int64_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(gen);
-  return v;
-}
 
 // Seconds per cblas_sgemv of an n x n f32 matrix (average over repeated calls).
 double sgemv_seconds(const std::vector<float>& w, const std::vector<float>& x, int64_t n) {
@@ -52,8 +45,8 @@ double sgemv_seconds(const std::vector<float>& w, const std::vector<float>& x, i
 
 void BM_Matvec(benchmark::State& state, GgmlType type) {
   const int threads = static_cast<int>(state.range(0));
-  const std::vector<float> w = random_floats(kDim * kDim, 1);
-  const std::vector<float> x = random_floats(kDim, 2);
+  const std::vector<float> w = llmkit::test::normal_floats(kDim * kDim, 1);
+  const std::vector<float> x = llmkit::test::normal_floats(kDim, 2);
   const llmkit::infer::WeightMatrix m =
       llmkit::infer::WeightMatrix::from_f32(w.data(), kDim, kDim, type);
   llmkit::Context ctx(threads);

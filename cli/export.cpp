@@ -1,5 +1,5 @@
 // `llmkit export --from runs/NAME|MODEL_DIR|MODEL.gguf --to OUT.gguf [--type
-// f32|f16|bf16|q8_0|q4_0]
+// f32|f16|bf16|q8_0|q4_0|q4_k|q6_k]
 // [--name NAME]`: writes a GGUF file that llama.cpp loads (models::add_model_to_gguf for the
 // weights and metadata, tokenizer::add_vocab_to_gguf for the vocabulary).
 //
@@ -125,7 +125,7 @@ void register_export(CLI::App& app) {
   cmd->add_option("--from", c->from, "run folder (runs/NAME), model folder or GGUF file")
       ->required();
   cmd->add_option("--to", c->to, "GGUF file to write")->required();
-  cmd->add_option("--type", c->type, "matrix type: f32, f16, bf16, q8_0, q4_0")
+  cmd->add_option("--type", c->type, "matrix type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k")
       ->capture_default_str();
   cmd->add_option("--name", c->name, "general.name (default: the source's name)");
   cmd->add_flag("--pad-vocab", c->pad_vocab,

@@ -26,9 +26,9 @@ constexpr GgmlTypeInfo kTypes[] = {
     {GgmlType::kQ8_1, "q8_1", 32, 36, false, false},
     {GgmlType::kQ2_K, "q2_K", 256, 84, false, false},
     {GgmlType::kQ3_K, "q3_K", 256, 110, false, false},
-    {GgmlType::kQ4_K, "q4_K", 256, 144, true, false},
+    {GgmlType::kQ4_K, "q4_K", 256, 144, true, true},
     {GgmlType::kQ5_K, "q5_K", 256, 176, false, false},
-    {GgmlType::kQ6_K, "q6_K", 256, 210, true, false},
+    {GgmlType::kQ6_K, "q6_K", 256, 210, true, true},
     {GgmlType::kQ8_K, "q8_K", 256, 292, false, false},
     {id(16), "iq2_xxs", 256, 66, false, false},
     {id(17), "iq2_xs", 256, 74, false, false},
@@ -50,7 +50,7 @@ constexpr GgmlTypeInfo kTypes[] = {
     {id(39), "mxfp4", 32, 17, false, false},
 };
 
-constexpr const char* kWritableList = "f32, f16, bf16, q8_0, q4_0";
+constexpr const char* kWritableList = "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k";
 
 }  // namespace
 

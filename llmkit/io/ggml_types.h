@@ -6,8 +6,8 @@
 // copy of row_bytes() each. All multi-byte fields are little-endian; `d` fields are IEEE f16.
 //
 //   Q8_0 (32 elements, 34 bytes): x[i] = d * qs[i]
-//   Q4_0 (32 elements, 18 bytes): x[i] = d * ((qs[i] & 15) - 8),  x[i + 16] = d * ((qs[i] >> 4) - 8)
-//                                 for i < 16
+//   Q4_0 (32 elements, 18 bytes): x[i] = d * ((qs[i] & 15) - 8),
+//                                 x[i + 16] = d * ((qs[i] >> 4) - 8) for i < 16
 //   Q4_K (256 elements, 144 bytes): 8 sub-blocks of 32, 6-bit scale and min each (packed in
 //                                 scales[12]); x = d * sc * q - dmin * m, q a 4-bit value
 //   Q6_K (256 elements, 210 bytes): 16 sub-blocks of 16, int8 scale each; 6-bit q from 4 low bits
@@ -43,7 +43,7 @@ struct GgmlTypeInfo {
   int64_t block_elems;  // elements per block (1 for f32/f16/bf16)
   int64_t block_bytes;  // bytes per block
   bool readable;        // llmkit can dequantize it (f32 f16 bf16 q8_0 q4_0 q4_K q6_K)
-  bool writable;        // llmkit can quantize to it (f32 f16 bf16 q8_0 q4_0)
+  bool writable;        // llmkit can quantize to it (f32 f16 bf16 q8_0 q4_0 q4_K q6_K)
 };
 
 // The info of a type id as found in a file, or nullptr for an id ggml does not define (or one
@@ -52,8 +52,8 @@ const GgmlTypeInfo* find_ggml_type(uint32_t id);
 // Same, but throws Error(kUnsupported) naming the id for an unknown one.
 const GgmlTypeInfo& ggml_type_info(GgmlType type);
 const char* ggml_type_name(GgmlType type);
-// Parses "f32", "f16", "bf16", "q8_0", "q4_0" (case-insensitive) for the writable types; throws
-// Error(kInvalidArgument) listing them.
+// Parses "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k" (case-insensitive) for the writable
+// types; throws Error(kInvalidArgument) listing them.
 GgmlType parse_writable_ggml_type(const std::string& name);
 
 // Bytes of a row of n elements. Throws Error(kInvalidArgument) when n is not a multiple of the

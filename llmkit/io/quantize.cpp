@@ -1,13 +1,14 @@
-// Scalar row conversions. The quantizers repeat the arithmetic of ggml's reference quantizers
-// step by step in f32 (same operations, same order), so both produce identical bytes; the
-// dequantizers repeat ggml's dequantize_row_* formulas. Format facts: ggml-common.h and
-// ggml-quants.c.
+// Scalar row conversions (Q4_K / Q6_K quantizers in quantize_k.cpp). The quantizers repeat the
+// arithmetic of ggml's reference quantizers step by step in f32 (same operations, same order), so
+// both produce identical bytes; the dequantizers repeat ggml's dequantize_row_* formulas. Format
+// facts: ggml-common.h and ggml-quants.c.
 #include "llmkit/io/quantize.h"
 
 #include <cmath>
 #include <cstring>
 
 #include "llmkit/base/error.h"
+#include "llmkit/io/quantize_k.h"
 #include "llmkit/tensor/dtype.h"
 
 namespace llmkit::io {
@@ -153,7 +154,7 @@ void dequantize_q6_k(const BlockQ6_K* x, float* y, int64_t blocks) {
 void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
   const GgmlTypeInfo& info = ggml_type_info(type);
   LLMKIT_CHECK(info.writable, "quantize_row: llmkit cannot write ggml type ", info.name,
-               " (writable: f32, f16, bf16, q8_0, q4_0)");
+               " (writable: f32, f16, bf16, q8_0, q4_0, q4_K, q6_K)");
   LLMKIT_CHECK(n >= 0 && n % info.block_elems == 0, "quantize_row: a ", info.name, " row of ", n,
                " elements: the count must be a multiple of the block size ", info.block_elems);
   const int64_t blocks = n / info.block_elems;
@@ -184,6 +185,12 @@ void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
       return;
     case GgmlType::kQ4_0:
       quantize_q4_0(src, static_cast<BlockQ4_0*>(dst), blocks);
+      return;
+    case GgmlType::kQ4_K:
+      detail::quantize_q4_k(src, static_cast<BlockQ4_K*>(dst), blocks);
+      return;
+    case GgmlType::kQ6_K:
+      detail::quantize_q6_k(src, static_cast<BlockQ6_K*>(dst), blocks);
       return;
     default:
       break;

@@ -4,6 +4,8 @@
 // from the same floats:
 //   Q8_0: amax = max |x| over the block, d = amax / 127, q = round(x / d) (0 when d == 0)
 //   Q4_0: m = the x of largest |x| (its sign kept), d = m / -8, q = min(15, trunc(x / d + 8.5))
+//   Q4_K / Q6_K: ggml's search for per-sub-block scales (and Q4_K mins), then 6-bit / 8-bit
+//                scales under an f16 super-block scale (details in quantize_k.h)
 //   F16 / BF16: round to nearest even.
 // Fast SIMD dot products over these blocks live in infer/ and are tested against these functions.
 #pragma once

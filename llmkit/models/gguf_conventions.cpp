@@ -62,12 +62,16 @@ uint32_t llama_file_type(io::GgmlType type) {
       return 2;
     case io::GgmlType::kQ8_0:
       return 7;
+    case io::GgmlType::kQ4_K:
+      return 15;  // LLAMA_FTYPE_MOSTLY_Q4_K_M, as llama-quantize labels its Q4_K files
+    case io::GgmlType::kQ6_K:
+      return 18;  // LLAMA_FTYPE_MOSTLY_Q6_K
     case io::GgmlType::kBF16:
       return 32;
     default:
       throw_error(ErrorCode::kUnsupported,
                   str_cat("no llama.cpp file type for weights of type ", io::ggml_type_name(type),
-                          " (llmkit exports f32, f16, bf16, q8_0, q4_0)"));
+                          " (llmkit exports f32, f16, bf16, q8_0, q4_0, q4_K, q6_K)"));
   }
 }
 

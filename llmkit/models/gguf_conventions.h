@@ -41,7 +41,8 @@ void permute_qk_rows(const void* src, void* dst, int64_t n_head, int64_t head_di
                      int64_t row_bytes, RowPermutation direction);
 
 // The llama_ftype value (general.file_type) of files whose matrices are `type`:
-// F32 0, F16 1, Q4_0 2, Q8_0 7, BF16 32. Throws Error(kUnsupported) for other types.
+// F32 0, F16 1, Q4_0 2, Q8_0 7, Q4_K 15 (Q4_K_M), Q6_K 18, BF16 32. Throws Error(kUnsupported)
+// for other types.
 uint32_t llama_file_type(io::GgmlType type);
 
 // llama.cpp's fixed query scale rule for gemma2 / gemma3: queries are scaled by

@@ -41,7 +41,7 @@ void add_model_to_gguf(const ModelConfig& config, const io::NamedTensorList& wei
                        const ExportOptions& options, io::GgufWriter& writer) {
   const io::GgmlTypeInfo& type = io::ggml_type_info(options.type);
   LLMKIT_CHECK_CODE(type.writable, ErrorCode::kUnsupported, "export: weights of type ", type.name,
-                    " cannot be written (f32, f16, bf16, q8_0, q4_0)");
+                    " cannot be written (f32, f16, bf16, q8_0, q4_0, q4_K, q6_K)");
   const ModelConfig c = resolve(config);
   const std::vector<TensorSpec> specs = tensor_specs(c);
   std::map<std::string, const Tensor*> by_name;

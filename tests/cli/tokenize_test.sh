@@ -5,15 +5,7 @@
 #   SentencePiece .model (trained here by spm_train): ids equal spm_encode's;
 #   bad input: a missing file, and -m together with --tokenizer, fail with a message naming them.
 # Usage: tokenize_test.sh LLMKIT_BINARY SOURCE_DIR
-set -euo pipefail
-llmkit="$1"
-src="$2"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+source "$(dirname "$0")/common.sh"
 
 text=$'Hello, world! 안녕하세요 🙂👍🏽 café\n  two  spaces\t<start_of_turn> 1234567 https://x.org/a?b=c'
 printf '%s' "$text" >"$tmp/text.txt"

@@ -11,17 +11,10 @@
 #include <vector>
 
 #include "llmkit/tensor/dtype.h"
+#include "tests/support/random_floats.h"
 
 namespace llmkit::infer::kernels {
 namespace {
-
-std::vector<float> random_floats(int64_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(gen);
-  return v;
-}
 
 // Relative closeness of two dot products of length n: rounding grows with sqrt(n) * sum |a_i b_i|.
 void expect_close_dot(double got, double want, double abs_sum, int64_t n, const char* what) {
@@ -39,8 +32,8 @@ TEST(DotKernels, ReportsTarget) {
 void check_float_rows() {
   for (int64_t n : kSizes) {
     const int64_t rows = 3;
-    std::vector<float> w = random_floats(rows * n, 1 + static_cast<uint32_t>(n));
-    std::vector<float> x = random_floats(n, 100 + static_cast<uint32_t>(n));
+    std::vector<float> w = llmkit::test::normal_floats(rows * n, 1 + static_cast<uint32_t>(n));
+    std::vector<float> x = llmkit::test::normal_floats(n, 100 + static_cast<uint32_t>(n));
     std::vector<uint16_t> h(w.size()), b(w.size());
     for (size_t i = 0; i < w.size(); ++i) {
       h[i] = f32_to_f16(w[i]);
@@ -76,7 +69,7 @@ void check_float_rows() {
 
 void check_quantize() {
   for (int64_t n : {32, 64, 96, 320}) {
-    std::vector<float> x = random_floats(n, 7 + static_cast<uint32_t>(n), 3.0f);
+    std::vector<float> x = llmkit::test::normal_floats(n, 7 + static_cast<uint32_t>(n), 3.0f);
     if (n >= 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
     std::vector<io::BlockQ8_0> a(n / 32), b(n / 32);
     quantize_q8_0(x.data(), n, a.data());
@@ -125,7 +118,7 @@ using DotQ4Fn = void (*)(const io::BlockQ4_0*, int64_t, int64_t, const io::Block
 void check_block_dots(DotQ8Fn dot_q8 = dot_rows_q8_0, DotQ4Fn dot_q4 = dot_rows_q4_0) {
   for (int64_t nb : {1, 2, 3, 5, 8, 13, 20, 64, 81}) {
     const int64_t rows = 4;
-    std::vector<float> xf = random_floats(nb * 32, 11 + static_cast<uint32_t>(nb));
+    std::vector<float> xf = llmkit::test::normal_floats(nb * 32, 11 + static_cast<uint32_t>(nb));
     std::vector<io::BlockQ8_0> x(nb);
     ref::quantize_q8_0(xf.data(), nb * 32, x.data());
     std::vector<io::BlockQ8_0> w8 = random_q8(rows * nb, 3 + static_cast<uint32_t>(nb));
@@ -161,7 +154,7 @@ void check_block_dots(DotQ8Fn dot_q8 = dot_rows_q8_0, DotQ4Fn dot_q4 = dot_rows_
 
 void check_conversions() {
   for (int64_t n : {0, 1, 7, 8, 9, 31, 100, 257}) {
-    std::vector<float> f = random_floats(n, 21 + static_cast<uint32_t>(n), 100.0f);
+    std::vector<float> f = llmkit::test::normal_floats(n, 21 + static_cast<uint32_t>(n), 100.0f);
     std::vector<uint16_t> h(n), b(n);
     for (int64_t i = 0; i < n; ++i) {
       h[i] = f32_to_f16(f[i]);
@@ -235,7 +228,7 @@ TEST(DotKernels, SplitLayoutMatchesBlockLayout) {
   }
   for (int64_t nb : {1, 2, 3, 15, 16, 17, 20, 33, 64, 81}) {
     const int64_t rows = 5;
-    std::vector<float> xf = random_floats(nb * 32, 31 + static_cast<uint32_t>(nb));
+    std::vector<float> xf = llmkit::test::normal_floats(nb * 32, 31 + static_cast<uint32_t>(nb));
     std::vector<io::BlockQ8_0> x(nb);
     ref::quantize_q8_0(xf.data(), nb * 32, x.data());
     const std::vector<io::BlockQ8_0> w8 = random_q8(rows * nb, 41 + static_cast<uint32_t>(nb));

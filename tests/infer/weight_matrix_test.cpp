@@ -14,19 +14,12 @@
 #include "llmkit/infer/dot_kernels.h"
 #include "llmkit/infer/dot_kernels_x86.h"
 #include "llmkit/io/quantize.h"
+#include "tests/support/random_floats.h"
 
 namespace llmkit::infer {
 namespace {
 
 using io::GgmlType;
-
-std::vector<float> random_floats(int64_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = dist(gen);
-  return v;
-}
 
 // The matrix's values as the kernels see them (after conversion), via io::dequantize_row.
 std::vector<float> dequantized(const WeightMatrix& w) {
@@ -55,7 +48,7 @@ std::vector<Shape2> shapes_for(GgmlType t) {
 }
 
 TEST(WeightMatrix, FromF32StoresTheQuantizedBytes) {
-  const std::vector<float> v = random_floats(4 * 64, 1);
+  const std::vector<float> v = llmkit::test::normal_floats(4 * 64, 1);
   for (GgmlType t : kTypes) {
     WeightMatrix w = WeightMatrix::from_f32(v.data(), 4, 64, t);
     EXPECT_EQ(w.rows(), 4);
@@ -76,8 +69,8 @@ TEST(WeightMatrix, FromF32StoresTheQuantizedBytes) {
 TEST(WeightMatrix, MatvecMatchesDoubleReference) {
   for (GgmlType t : kTypes) {
     for (const Shape2& s : shapes_for(t)) {
-      const std::vector<float> v = random_floats(s.rows * s.cols, 2);
-      const std::vector<float> x = random_floats(s.cols, 3);
+      const std::vector<float> v = llmkit::test::normal_floats(s.rows * s.cols, 2);
+      const std::vector<float> x = llmkit::test::normal_floats(s.cols, 3);
       const WeightMatrix w = WeightMatrix::from_f32(v.data(), s.rows, s.cols, t);
       const std::vector<float> wf = dequantized(w);
       // The quantised kernels see x rounded to Q8_0 (that error is the point of checking
@@ -116,8 +109,8 @@ TEST(WeightMatrix, MatmulMatchesDoubleReference) {
     for (const Shape2& s : shapes_for(t)) {
       for (int64_t n : {2, 5}) {
         const int64_t ldx = s.cols + 3, ldy = s.rows + 2;
-        const std::vector<float> v = random_floats(s.rows * s.cols, 4);
-        const std::vector<float> x = random_floats(n * ldx, 5);
+        const std::vector<float> v = llmkit::test::normal_floats(s.rows * s.cols, 4);
+        const std::vector<float> x = llmkit::test::normal_floats(n * ldx, 5);
         const WeightMatrix w = WeightMatrix::from_f32(v.data(), s.rows, s.cols, t);
         const std::vector<float> wf = dequantized(w);
         for (int threads : {1, 2, 4}) {
@@ -146,7 +139,7 @@ TEST(WeightMatrix, MatmulMatchesDoubleReference) {
 }
 
 TEST(WeightMatrix, ScratchReservationCoversProducts) {
-  const std::vector<float> v = random_floats(300 * 160, 6);
+  const std::vector<float> v = llmkit::test::normal_floats(300 * 160, 6);
   const WeightMatrix w = WeightMatrix::from_f32(v.data(), 300, 160, GgmlType::kQ4_0);
   MatmulScratch scratch;
   scratch.reserve_for(w, 2);
@@ -155,7 +148,7 @@ TEST(WeightMatrix, ScratchReservationCoversProducts) {
   EXPECT_GT(w.input_blocks(), 0);
   Context ctx(2);
   Context::Scope scope(ctx);
-  const std::vector<float> x = random_floats(3 * 160, 7);
+  const std::vector<float> x = llmkit::test::normal_floats(3 * 160, 7);
   std::vector<float> y(3 * 300);
   w.matmul(x.data(), 3, 160, y.data(), 300, scratch);
   w.matvec(x.data(), y.data(), scratch);
@@ -171,10 +164,10 @@ TEST(WeightMatrix, MatvecGroupEqualsSeparateMatvecs) {
   std::vector<WeightMatrix> ws;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::vector<float> v =
-        random_floats(parts[i].second * cols, 10 + static_cast<uint32_t>(i));
+        llmkit::test::normal_floats(parts[i].second * cols, 10 + static_cast<uint32_t>(i));
     ws.push_back(WeightMatrix::from_f32(v.data(), parts[i].second, cols, parts[i].first));
   }
-  const std::vector<float> x = random_floats(cols, 20);
+  const std::vector<float> x = llmkit::test::normal_floats(cols, 20);
   for (int threads : {1, 2, 3}) {
     Context ctx(threads);
     Context::Scope scope(ctx);
@@ -211,13 +204,13 @@ TEST(WeightMatrix, MatvecGroupEqualsSeparateMatvecs) {
 TEST(WeightMatrix, SplitLayoutGivesIdenticalResults) {
   for (GgmlType t : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kF16}) {
     for (const Shape2& s : shapes_for(t)) {
-      const std::vector<float> v = random_floats(s.rows * s.cols, 30);
+      const std::vector<float> v = llmkit::test::normal_floats(s.rows * s.cols, 30);
       const WeightMatrix w = WeightMatrix::from_f32(v.data(), s.rows, s.cols, t);
       const WeightMatrix split = w.split_blocks();
       EXPECT_EQ(split.is_split(), is_block(t) && kernels::x86::has_avx512_vnni());
       EXPECT_EQ(split.n_bytes(), w.n_bytes());
       const int64_t n = 3;
-      const std::vector<float> x = random_floats(n * s.cols, 31);
+      const std::vector<float> x = llmkit::test::normal_floats(n * s.cols, 31);
       for (int threads : {1, 2}) {
         Context ctx(threads);
         Context::Scope scope(ctx);

@@ -155,9 +155,9 @@ TEST_F(GgufLookupTest, WriterRejectsBadInput) {
       ErrorCode::kInvalidArgument, {"tensor 'q'", "f32[2, 48]", "multiple of 32"});
   expect_error(
       [&] {
-        w.add_tensor("q", zeros({2, 256}), GgmlType::kQ4_K);
+        w.add_tensor("q", zeros({2, 256}), GgmlType::kQ5_K);
       },
-      ErrorCode::kInvalidArgument, {"cannot write type q4_K"});
+      ErrorCode::kInvalidArgument, {"cannot write type q5_K"});
   expect_error(
       [&] {
         w.add_tensor("i", from_ints({1, 2}, {2}), GgmlType::kF32);

@@ -306,7 +306,7 @@ TEST(QuantizeTest, Errors) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("block size 32"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(quantize_row(GgmlType::kQ4_K, x.data(), buf.data(), 256), Error);
+  EXPECT_THROW(quantize_row(GgmlType::kQ5_K, x.data(), buf.data(), 256), Error);
   try {
     dequantize_row(GgmlType::kQ5_K, buf.data(), x.data(), 256);
     ADD_FAILURE() << "expected an error";
@@ -347,8 +347,10 @@ TEST(GgmlTypesTest, Table) {
   EXPECT_THROW(ggml_row_bytes(GgmlType::kQ4_0, 33), Error);
   EXPECT_EQ(parse_writable_ggml_type("Q8_0"), GgmlType::kQ8_0);
   EXPECT_EQ(parse_writable_ggml_type("bf16"), GgmlType::kBF16);
+  EXPECT_EQ(parse_writable_ggml_type("q4_k"), GgmlType::kQ4_K);
+  EXPECT_EQ(parse_writable_ggml_type("Q6_K"), GgmlType::kQ6_K);
   try {
-    parse_writable_ggml_type("q6_k");
+    parse_writable_ggml_type("q5_k");
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("q4_0"), std::string::npos) << e.what();
@@ -361,7 +363,7 @@ TEST(GgmlTypesTest, Table) {
     }
   }
   EXPECT_EQ(readable, 7);
-  EXPECT_EQ(writable, 5);
+  EXPECT_EQ(writable, 7);
 }
 
 }  // namespace

@@ -222,9 +222,9 @@ TEST(GgufWeightsErrors, ExporterRejectsWrongWeights) {
   bad.emplace_back("blk.0.ffn_gate.weight", zeros({96, 63}));
   expect_error([&] { add_model_to_gguf(c, bad, {}, w); }, ErrorCode::kInvalidArgument,
                {"blk.0.ffn_gate.weight", "[96, 64]"});
-  ExportOptions q6;
-  q6.type = io::GgmlType::kQ6_K;
-  expect_error([&] { add_model_to_gguf(c, weights, q6, w); }, ErrorCode::kUnsupported, {"q6_K"});
+  ExportOptions q5;
+  q5.type = io::GgmlType::kQ5_K;
+  expect_error([&] { add_model_to_gguf(c, weights, q5, w); }, ErrorCode::kUnsupported, {"q5_K"});
 }
 
 }  // namespace
