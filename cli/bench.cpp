@@ -107,6 +107,7 @@ void run_bench(const BenchCommand& c) {
                  " but the model allows ", cfg.n_ctx);
     so.n_batch = std::max<int64_t>(std::min<int64_t>(c.model.batch, so.n_ctx), 1);
     so.n_threads = threads;
+    so.kv_type = infer::parse_kv_type(c.model.cache_type);
     infer::Session session(model, so);
     if (!c.no_warmup) {
       if (t.n_prompt > 0) run_prompt(session, t.n_prompt, bos, rng, V);
@@ -167,6 +168,7 @@ void register_bench(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "bench", "prompt-processing and generation speed, measured as llama-bench does");
   add_model_args(*cmd, c->model, /*with_ctx=*/false);
+  add_cache_type_option(*cmd, c->model);
   cmd->add_option("-p,--n-prompt", c->n_prompt, "prompt lengths (0 to skip)")->delimiter(',');
   cmd->add_option("-n,--n-gen", c->n_gen, "generation lengths (0 to skip)")->delimiter(',');
   cmd->add_option("-b,--batch", c->model.batch, "most tokens per forward step")

@@ -49,7 +49,7 @@ void run_info(const InfoCommand& c) {
     std::printf("tokenizer: none\n");
   }
   const infer::SessionOptions so = session_options(*model, c.model);
-  const infer::MemoryReport m = model->memory(so.n_ctx, so.n_batch, so.n_threads);
+  const infer::MemoryReport m = model->memory(so.n_ctx, so.n_batch, so.n_threads, so.kv_type);
   std::printf("memory:    weights %.1f MiB, KV cache %.1f MiB (ctx %lld), buffers %.1f MiB\n",
               m.weights / 1048576.0, m.kv_cache / 1048576.0, static_cast<long long>(so.n_ctx),
               m.activations / 1048576.0);

@@ -17,7 +17,16 @@ void add_model_args(CLI::App& command, ModelArgs& args, bool with_ctx) {
         ->check(CLI::NonNegativeNumber);
     command.add_option("-b,--batch", args.batch, "most tokens per forward step")
         ->check(CLI::PositiveNumber);
+    add_cache_type_option(command, args);
   }
+}
+
+void add_cache_type_option(CLI::App& command, ModelArgs& args) {
+  command
+      .add_option("--cache-type", args.cache_type,
+                  "KV cache element type: f16 (half the memory, llama.cpp's default) or f32")
+      ->check(CLI::IsMember({"f16", "f32"}))
+      ->capture_default_str();
 }
 
 int resolve_threads(const ModelArgs& args) {
@@ -33,13 +42,14 @@ infer::SessionOptions session_options(const infer::Model& model, const ModelArgs
                model_ctx, "; pass a value up to ", model_ctx);
   o.n_batch = std::min(args.batch, o.n_ctx);
   o.n_threads = resolve_threads(args);
+  o.kv_type = infer::parse_kv_type(args.cache_type);
   return o;
 }
 
 std::shared_ptr<const infer::Model> load_model_for_inference(const ModelArgs& args) {
   auto model = infer::Model::load(args.model);
   const infer::SessionOptions o = session_options(*model, args);
-  const infer::MemoryReport m = model->memory(o.n_ctx, o.n_batch, o.n_threads);
+  const infer::MemoryReport m = model->memory(o.n_ctx, o.n_batch, o.n_threads, o.kv_type);
   constexpr double kMiB = 1024.0 * 1024.0;
   const models::ModelConfig& c = model->config();
   std::fprintf(stderr,

@@ -17,10 +17,14 @@ struct ModelArgs {
   int threads = 0;    // -t: 0 = all hardware threads
   int64_t ctx = 0;    // --ctx: 0 = min(model n_ctx, 4096)
   int64_t batch = 512;
+  std::string cache_type = "f16";  // --cache-type: KV cache element type, f16 or f32
 };
 
-// Adds -m/--model (required), -t/--threads, and when with_ctx --ctx and --batch.
+// Adds -m/--model (required), -t/--threads, and when with_ctx --ctx, --batch and --cache-type.
 void add_model_args(CLI::App& command, ModelArgs& args, bool with_ctx = true);
+
+// Adds --cache-type (for commands that add --ctx themselves).
+void add_cache_type_option(CLI::App& command, ModelArgs& args);
 
 // The thread count to use (args.threads, or the hardware's when 0).
 int resolve_threads(const ModelArgs& args);

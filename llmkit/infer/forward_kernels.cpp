@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "llmkit/base/context.h"
 #include "llmkit/ops/elementwise_kernels.h"
@@ -70,6 +71,12 @@ void cached_attention(const KvCache& cache, int64_t layer, const AttentionShape&
       T * H,
       [&](int64_t begin, int64_t end) {
         float logits[kBlock];
+        // f32 copies of a block of K and V rows (used only by an f16 cache)
+        std::vector<float> k_buffer, v_buffer;
+        if (cache.type() != KvType::kF32) {
+          k_buffer.resize(static_cast<size_t>(kBlock * D));
+          v_buffer.resize(static_cast<size_t>(kBlock * D));
+        }
         for (int64_t row = begin; row < end; ++row) {
           const int64_t t = row / H, h = row % H, g = h / group;
           const int64_t p = pos0 + t;
@@ -80,7 +87,8 @@ void cached_attention(const KvCache& cache, int64_t layer, const AttentionShape&
           float m = -std::numeric_limits<float>::infinity(), total = 0.0f;
           for (int64_t s0 = lo; s0 <= p; s0 += kBlock) {
             const int64_t n = std::min(kBlock, p - s0 + 1);
-            fs::dot_rows(qt, cache.k(layer, g, s0), key_stride, n, D, logits);
+            fs::dot_rows(qt, cache.k_rows(layer, g, s0, n, k_buffer.data()), key_stride, n, D,
+                         logits);
             fs::scale_softcap(logits, n, a.scale, a.softcap);
             const float m_new = std::max(m, fs::max(logits, n));
             if (m_new > m && total > 0.0f) {
@@ -90,7 +98,8 @@ void cached_attention(const KvCache& cache, int64_t layer, const AttentionShape&
             }
             m = m_new;
             total += fs::exp_shift_sum(logits, n, m, logits);
-            fs::accumulate_rows(logits, cache.v(layer, g, s0), key_stride, n, D, acc);
+            fs::accumulate_rows(logits, cache.v_rows(layer, g, s0, n, v_buffer.data()), key_stride,
+                                n, D, acc);
           }
           const float inv = 1.0f / total;
           for (int64_t j = 0; j < D; ++j) acc[j] *= inv;

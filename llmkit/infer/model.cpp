@@ -33,21 +33,17 @@ std::string blk(int64_t layer, const char* name) {
   return str_cat("blk.", layer, ".", name, ".weight");
 }
 
-// Asks the kernel to drop the resident pages of [data, data + bytes) that were only read to make
-// a copy (a file mapping's pages are reloaded from the file if touched again; MADV_PAGEOUT never
-// discards data, so this is safe on any memory). Keeps the process's resident size close to one
-// copy of the weights.
-void release_pages(const void* data, int64_t bytes) {
-#ifdef MADV_PAGEOUT
+// Drops the resident pages of [data, data + bytes), a part of a read-only file mapping that was
+// only read to make a copy: for a file mapping MADV_DONTNEED loses nothing (a page touched again
+// is re-read from the file). Only whole pages inside the range are dropped. Keeps the process's
+// resident size at one copy of the weights. Callers pass file-mapped ranges only
+// (WeightData::file_mapped): on anonymous memory the pages would read back as zeros.
+void release_file_pages(const void* data, int64_t bytes) {
   const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const auto begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
   const auto end =
       (reinterpret_cast<uintptr_t>(data) + static_cast<uintptr_t>(bytes)) / page * page;
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
-#else
-  (void)data;
-  (void)bytes;
-#endif
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 // A contiguous f32 tensor as a WeightMatrix that keeps the tensor's storage alive.
@@ -188,7 +184,8 @@ std::shared_ptr<Model> Model::build_from_file(
         if (WeightMatrix::supports(w.type)) {
           const WeightMatrix stored(w.type, w.shape[0], w.shape[1], w.data, w.owner);
           WeightMatrix split = stored.split_blocks();
-          if (split.is_split()) release_pages(stored.data(), stored.n_bytes());
+          if (split.is_split() && w.file_mapped)
+            release_file_pages(stored.data(), stored.n_bytes());
           return split;
         }
         return matrix_of_f32_tensor(ops::contiguous(w.to_f32()));
@@ -235,7 +232,7 @@ const tokenizer::Tokenizer& Model::require_tokenizer() const {
   return *tokenizer_;
 }
 
-MemoryReport Model::memory(int64_t n_ctx, int64_t n_batch, int n_threads) const {
+MemoryReport Model::memory(int64_t n_ctx, int64_t n_batch, int n_threads, KvType kv_type) const {
   const models::ModelConfig& c = config_;
   MemoryReport r;
   auto add_matrix = [&](const WeightMatrix& w) { r.weights += w.n_bytes(); };
@@ -255,7 +252,7 @@ MemoryReport Model::memory(int64_t n_ctx, int64_t n_batch, int n_threads) const 
       add_vector(*v);
     }
   }
-  r.kv_cache = KvCache::bytes_for(c.n_layer, c.n_head_kv, c.head_dim, n_ctx);
+  r.kv_cache = KvCache::bytes_for(c.n_layer, c.n_head_kv, c.head_dim, n_ctx, kv_type);
   r.activations = Session::buffer_bytes(*this, n_batch, n_threads);
   return r;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "llmkit/infer/kv_cache.h"
 #include "llmkit/infer/weight_matrix.h"
 #include "llmkit/models/model_file.h"
 #include "llmkit/tokenizer/tokenizer.h"
@@ -70,7 +71,8 @@ class Model {
   std::string weight_type_name() const { return weight_type_name_; }
   // Weights, KV cache for n_ctx positions, and a Session's buffers for batches of n_batch tokens
   // on n_threads threads (the numbers a Session with those options allocates).
-  MemoryReport memory(int64_t n_ctx, int64_t n_batch, int n_threads = 1) const;
+  MemoryReport memory(int64_t n_ctx, int64_t n_batch, int n_threads = 1,
+                      KvType kv_type = KvType::kF32) const;
 
   // ---- used by the forward pass
   float embedding_scale() const { return embedding_scale_; }

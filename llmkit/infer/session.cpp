@@ -101,7 +101,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   LLMKIT_CHECK(options_.n_batch >= 1, "Session: n_batch must be >= 1, got ", options_.n_batch);
   options_.n_batch = std::min(options_.n_batch, options_.n_ctx);
   options_.n_threads = context_.n_threads();
-  cache_ = KvCache(c.n_layer, c.n_head_kv, c.head_dim, options_.n_ctx);
+  cache_ = KvCache(c.n_layer, c.n_head_kv, c.head_dim, options_.n_ctx, options_.kv_type);
 
   auto s = std::make_shared<Scratch>();
   const BufferSizes b = buffer_sizes(*model_, options_.n_batch);
@@ -231,9 +231,8 @@ void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_l
       for (int64_t h = 0; h < Hkv; ++h) {
         float* kr = k + (t * Hkv + h) * D;
         rope_rotate(kr, half, cos_t + t * half, sin_t + t * half);
-        std::memcpy(cache_.k(l, h, pos0 + t), kr, static_cast<size_t>(D) * sizeof(float));
-        std::memcpy(cache_.v(l, h, pos0 + t), v + (t * Hkv + h) * D,
-                    static_cast<size_t>(D) * sizeof(float));
+        cache_.write_k(l, h, pos0 + t, kr);
+        cache_.write_v(l, h, pos0 + t, v + (t * Hkv + h) * D);
       }
     }
     AttentionShape shape;

@@ -22,6 +22,8 @@ struct SessionOptions {
   int64_t n_ctx = 0;      // context (KV cache) length; 0: min(model n_ctx, 4096)
   int64_t n_batch = 512;  // most tokens per forward step (longer inputs are split)
   int n_threads = 1;
+  // Element type of the KV cache: f32 (exact) or f16 (half the memory, as llama.cpp's default).
+  KvType kv_type = KvType::kF32;
 };
 
 class Session {

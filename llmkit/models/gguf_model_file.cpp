@@ -30,6 +30,7 @@ WeightData unpermute(const WeightData& stored, int64_t n_head, int64_t head_dim)
   WeightData w = stored;
   w.data = buffer.get();
   w.owner = std::shared_ptr<const void>(buffer, buffer.get());
+  w.file_mapped = false;
   return w;
 }
 
@@ -63,6 +64,7 @@ ModelFile open_gguf_model_file(const std::string& path) {
     w.shape = s.shape;
     w.data = info->data;
     w.owner = file->mapping();
+    w.file_mapped = true;
     if (gguf_norm_offset(s)) {
       w = minus_one(w);
     } else if (gguf_rows_permuted(c.arch, s.name)) {

@@ -167,6 +167,7 @@ ModelFile open_model_folder(const std::string& dir_str) {
     w.shape = s.shape;
     w.data = it->second.file->mapping()->data() + it->second.file->data_start() + info.begin;
     w.owner = it->second.file->mapping();
+    w.file_mapped = true;
     mf.weights.emplace(s.name, std::move(w));
   }
   for (const auto& [gguf, where] : found) {

@@ -32,6 +32,9 @@ struct WeightData {
   Shape shape;
   const void* data = nullptr;
   std::shared_ptr<const void> owner;  // keeps `data` alive (a mapping or an owned buffer)
+  // True when data points into a read-only file mapping (its pages can be dropped and are
+  // re-read from the file if touched again); false for owned buffers.
+  bool file_mapped = false;
 
   int64_t n_bytes() const;
   // The weight as an f32 tensor (dequantized / converted copy).

@@ -82,6 +82,38 @@ TEST_P(PerArch, PrefillLogitsEqualTrainingPath) {
   EXPECT_EQ(s.position(), 20);
 }
 
+// An f16 KV cache gives the logits of an f32 cache up to the f16 rounding of keys and values
+// (relative 2^-11 each), and token-by-token decode stays as close to prefill as that rounding
+// allows.
+TEST_P(PerArch, F16KvCacheStaysCloseToF32) {
+  const models::ModelConfig config = tiny_config(GetParam());
+  auto model = Model::from_weights(config, testing::random_lm(config, 13)->named_parameters());
+  const std::vector<int32_t> ids = random_tokens(20, 3);
+  Session exact(model, options());
+  const std::vector<float> want = decode_all(exact, ids);
+  SessionOptions o = options();
+  o.kv_type = KvType::kF16;
+  Session half(model, o);
+  const std::vector<float> got = decode_all(half, ids);
+  float scale = 0.0f;
+  for (float v : want) scale = std::max(scale, std::fabs(v));
+  const float diff = testing::max_abs_diff(got, want);
+  std::printf("%s: f16 vs f32 KV cache max |logit diff| = %.3g (max |logit| %.3g)\n",
+              models::arch_name(GetParam()), diff, scale);
+  EXPECT_GT(diff, 0.0f);  // the cache really is f16
+  EXPECT_LE(diff, 2e-2f * scale);
+  Session step(model, o);
+  float step_diff = 0.0f;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    std::span<const float> logits = step.decode(std::span<const int32_t>(&ids[t], 1));
+    step_diff =
+        std::max(step_diff, testing::max_abs_diff(logits.data(), got.data() + t * kVocab, kVocab));
+  }
+  // (prefill's and decode's K/V differ in the last bits, which f16 rounding can turn into one f16
+  // step of a value)
+  EXPECT_LE(step_diff, 1e-4f * scale);
+}
+
 TEST_P(PerArch, TokenByTokenDecodeEqualsPrefill) {
   const models::ModelConfig config = tiny_config(GetParam());
   auto model = Model::from_weights(config, testing::random_lm(config, 12)->named_parameters());
