@@ -48,6 +48,7 @@ void run_perplexity(const PerplexityCommand& c) {
   o.n_ctx = so.n_ctx;
   o.n_batch = so.n_batch;
   o.n_threads = so.n_threads;
+  o.kv_type = so.kv_type;
   o.max_chunks = c.chunks;
   o.add_bos = add_bos;
   timer.reset();

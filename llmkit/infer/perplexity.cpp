@@ -36,6 +36,7 @@ PerplexityResult perplexity(std::shared_ptr<const Model> model, std::span<const 
   so.n_ctx = n_ctx;
   so.n_batch = std::min(o.n_batch, n_ctx);
   so.n_threads = o.n_threads;
+  so.kv_type = o.kv_type;
   Session session(model, so);
 
   const int64_t first = n_ctx / 2;

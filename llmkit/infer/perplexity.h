@@ -26,6 +26,7 @@ struct PerplexityOptions {
   int64_t max_chunks = -1;  // -1: all
   int64_t n_batch = 512;
   int n_threads = 1;
+  KvType kv_type = KvType::kF32;  // the sessions' KV cache type
   bool add_bos = true;  // replace each chunk's first token with BOS (when the model has one)
 };
 
