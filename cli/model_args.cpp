@@ -24,7 +24,8 @@ void add_model_args(CLI::App& command, ModelArgs& args, bool with_ctx) {
 void add_cache_type_option(CLI::App& command, ModelArgs& args) {
   command
       .add_option("--cache-type", args.cache_type,
-                  "KV cache element type: f16 (half the memory, llama.cpp's default) or f32")
+                  "KV cache element type: f32 (exact, fastest prefill) or f16 (half the memory, "
+                  "llama.cpp's default)")
       ->check(CLI::IsMember({"f16", "f32"}))
       ->capture_default_str();
 }

@@ -17,7 +17,7 @@ struct ModelArgs {
   int threads = 0;    // -t: 0 = all hardware threads
   int64_t ctx = 0;    // --ctx: 0 = min(model n_ctx, 4096)
   int64_t batch = 512;
-  std::string cache_type = "f16";  // --cache-type: KV cache element type, f16 or f32
+  std::string cache_type = "f32";  // --cache-type: KV cache element type, f32 or f16
 };
 
 // Adds -m/--model (required), -t/--threads, and when with_ctx --ctx, --batch and --cache-type.
