@@ -83,7 +83,8 @@ LLMKIT_TARGET_VNNI void prepare_vnni(const io::BlockQ8_0* x, int64_t n_blocks, b
   }
 }
 
-LLMKIT_TARGET_VNNI inline float reduce256(__m256 v) {
+// Sum of the 8 lanes (AVX2 code; it inlines into the AVX-512 functions too, a superset).
+LLMKIT_TARGET_AVX2 inline float reduce256(__m256 v) {
   const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
@@ -177,21 +178,17 @@ LLMKIT_TARGET_VNNI inline float tail_dot(const io::BlockQ4_0& b, const io::Block
   return reduce256(_mm256_cvtepi32_ps(s)) * (scale_of(b.d) * dx);
 }
 
-// d_w * d_x of blocks 2i and 2i + 1 spread over the pair's lanes: both f16 scales converted in one
-// instruction, multiplied by the two activation scales, then permuted into place.
-template <class Block>
-LLMKIT_TARGET_VNNI inline __m512 pair_scale(const Block* row, int64_t i, const PreparedX& p,
+// d_w * d_x of one block pair spread over the pair's lanes: the two weight scales (f16 d0, d1)
+// converted in one instruction, multiplied by the pair's two activation scales dx[0..1], then
+// permuted into place.
+LLMKIT_TARGET_VNNI inline __m512 pair_scale(uint16_t d0, uint16_t d1, const float* dx,
                                             __m512i permutation) {
-  __m128i h = _mm_cvtsi32_si128(row[2 * i].d);
-  h = _mm_insert_epi16(h, row[2 * i + 1].d, 1);
-  const __m128 dx =
-      _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p.dx.data() + 2 * i)));
-  return _mm512_permutexvar_ps(permutation,
-                               _mm512_zextps128_ps512(_mm_mul_ps(_mm_cvtph_ps(h), dx)));
+  const __m128i h = _mm_insert_epi16(_mm_cvtsi32_si128(d0), d1, 1);
+  const __m128 x = _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(dx)));
+  return _mm512_permutexvar_ps(permutation, _mm512_zextps128_ps512(_mm_mul_ps(_mm_cvtph_ps(h), x)));
 }
 
-// Rows of Q8_0 or Q4_0 blocks against the activation x: groups of 16 blocks take their scales
-// from one gather, the remaining pairs and an odd last block are handled one by one.
+// Rows of Q8_0 or Q4_0 blocks against the activation x, pair by pair (an odd last block apart).
 template <class Block>
 LLMKIT_TARGET_VNNI void dot_rows_vnni(const Block* w, int64_t n_rows, int64_t n_blocks,
                                       const io::BlockQ8_0* x, float* out) {
@@ -205,8 +202,9 @@ LLMKIT_TARGET_VNNI void dot_rows_vnni(const Block* w, int64_t n_rows, int64_t n_
     const Block* row = w + r * n_blocks;
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n_pairs; ++i) {
-      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pair_dot(row, i, p)),
-                            pair_scale(row, i, p, permutation), acc);
+      acc = _mm512_fmadd_ps(
+          _mm512_cvtepi32_ps(pair_dot(row, i, p)),
+          pair_scale(row[2 * i].d, row[2 * i + 1].d, p.dx.data() + 2 * i, permutation), acc);
     }
     float total = _mm512_reduce_add_ps(acc);
     if (n_blocks % 2 != 0) {
@@ -264,16 +262,11 @@ LLMKIT_TARGET_VNNI void dot_rows_split_vnni(const Q* qs, const uint16_t* d, int6
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(split_pair_dot(q, i + k, p)), scale, acc);
       }
     }
+    const __m512i pair_permutation = _mm512_load_si512(perm[0]);
     for (; i < n_pairs; ++i) {
-      uint32_t pair_scales;
-      std::memcpy(&pair_scales, dr + 2 * i, sizeof(pair_scales));
-      const __m128 dx =
-          _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p.dx.data() + 2 * i)));
-      const __m128 s2 =
-          _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(pair_scales))), dx);
-      const __m512 scale =
-          _mm512_permutexvar_ps(_mm512_load_si512(perm[0]), _mm512_zextps128_ps512(s2));
-      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(split_pair_dot(q, i, p)), scale, acc);
+      acc = _mm512_fmadd_ps(
+          _mm512_cvtepi32_ps(split_pair_dot(q, i, p)),
+          pair_scale(dr[2 * i], dr[2 * i + 1], p.dx.data() + 2 * i, pair_permutation), acc);
     }
     float total = _mm512_reduce_add_ps(acc);
     if (n_blocks % 2 != 0) {
@@ -317,16 +310,6 @@ void dot_rows_q4_0_vnni(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks
   if (n_rows > 0) dot_rows_vnni(w, n_rows, n_blocks, x, out);
 }
 
-namespace {
-
-LLMKIT_TARGET_AVX2 inline float reduce256_avx2(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-}
-
-}  // namespace
-
 LLMKIT_TARGET_AVX2 void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
                                            const io::BlockQ8_0* x, float* out) {
   if (n_rows <= 0) return;
@@ -348,7 +331,7 @@ LLMKIT_TARGET_AVX2 void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_row
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(_cvtsh_ss(row[b].d) * p.dx[b]),
                             acc);
     }
-    out[r] = reduce256_avx2(acc);
+    out[r] = reduce256(acc);
   }
 }
 
@@ -381,7 +364,7 @@ LLMKIT_TARGET_AVX2 void dot_rows_q4_0_avx2(const io::BlockQ4_0* w, int64_t n_row
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(_cvtsh_ss(row[b].d) * p.dx[b]),
                             acc);
     }
-    out[r] = reduce256_avx2(acc);
+    out[r] = reduce256(acc);
   }
 }
 

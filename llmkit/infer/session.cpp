@@ -190,6 +190,15 @@ void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_l
       w.matmul(in, T, w.cols(), out, w.rows(), s.mm);
     }
   };
+  // Matrices sharing the input: one quantisation and one parallel loop when decoding one token.
+  auto project_shared = [&](std::span<const WeightMatrix* const> ws, const float* in,
+                            std::span<float* const> outs) {
+    if (T == 1) {
+      WeightMatrix::matvec_group(ws, in, outs, s.mm);
+    } else {
+      for (size_t i = 0; i < ws.size(); ++i) project(*ws[i], in, outs[i]);
+    }
+  };
 
   const float embd_scale = m.embedding_scale();
   for (int64_t t = 0; t < T; ++t) {
@@ -209,15 +218,9 @@ void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_l
     const LayerSpec& spec = m.layer_specs()[l];
     const LayerWeights& w = m.layers()[l];
     rms_norm_rows(x, xn, T, C, w.attn_norm.data(), eps);
-    if (T == 1) {
-      const WeightMatrix* qkv[] = {&w.attn_q, &w.attn_k, &w.attn_v};
-      float* const qkv_out[] = {q, k, v};
-      WeightMatrix::matvec_group(qkv, xn, qkv_out, s.mm);
-    } else {
-      project(w.attn_q, xn, q);
-      project(w.attn_k, xn, k);
-      project(w.attn_v, xn, v);
-    }
+    const WeightMatrix* qkv[] = {&w.attn_q, &w.attn_k, &w.attn_v};
+    float* const qkv_out[] = {q, k, v};
+    project_shared(qkv, xn, qkv_out);
     if (spec.qk_norm) {
       rms_norm_rows(q, q, T * H, D, w.attn_q_norm.data(), eps);
       rms_norm_rows(k, k, T * Hkv, D, w.attn_k_norm.data(), eps);
@@ -248,14 +251,9 @@ void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_l
     add_inplace(x, proj, T * C);
 
     rms_norm_rows(x, xn, T, C, w.ffn_norm.data(), eps);
-    if (T == 1) {
-      const WeightMatrix* gate_up[] = {&w.ffn_gate, &w.ffn_up};
-      float* const gate_up_out[] = {gate, up};
-      WeightMatrix::matvec_group(gate_up, xn, gate_up_out, s.mm);
-    } else {
-      project(w.ffn_gate, xn, gate);
-      project(w.ffn_up, xn, up);
-    }
+    const WeightMatrix* gate_up[] = {&w.ffn_gate, &w.ffn_up};
+    float* const gate_up_out[] = {gate, up};
+    project_shared(gate_up, xn, gate_up_out);
     gated_activation(gate, up, T * F, spec.gelu);
     project(w.ffn_down, gate, proj);
     if (spec.post_norms) rms_norm_rows(proj, proj, T, C, w.post_ffw_norm.data(), eps);

@@ -2,10 +2,8 @@
 #include "llmkit/models/gguf_quantize.h"
 
 #include <algorithm>
-#include <exception>
-#include <mutex>
-#include <thread>
 
+#include "llmkit/base/context.h"
 #include "llmkit/base/error.h"
 #include "llmkit/io/quantize.h"
 #include "llmkit/models/gguf_conventions.h"
@@ -83,31 +81,13 @@ std::string convert(const io::GgufTensorInfo& t, io::GgmlType to, int n_threads)
   const int64_t rows = row == 0 ? 0 : t.n_elements() / row;
   std::string out(static_cast<size_t>(io::ggml_row_bytes(to, row) * rows), '\0');
   auto* dst = reinterpret_cast<uint8_t*>(out.data());
-  // Threads only pay off for large tensors; each takes a contiguous range of rows.
-  const int64_t threads =
-      std::clamp<int64_t>(t.n_elements() / (1 << 16), 1, std::max(1, n_threads));
-  const int64_t n = std::min(threads, std::max<int64_t>(rows, 1));
-  std::vector<std::thread> pool;
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t begin = rows * i / n, end = rows * (i + 1) / n;
-    auto work = [&, begin, end] {
-      try {
-        convert_rows(t.data, t.type, dst, to, row, begin, end);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    };
-    if (i + 1 == n) {
-      work();
-    } else {
-      pool.emplace_back(work);
-    }
-  }
-  for (std::thread& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
+  // Contiguous ranges of rows on the pool; threads only pay off for tasks of >= 2^16 elements.
+  const Context context(n_threads);
+  const Context::Scope scope(context);
+  parallel_for(
+      rows,
+      [&](int64_t begin, int64_t end) { convert_rows(t.data, t.type, dst, to, row, begin, end); },
+      std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(row, 1)));
   return out;
 }
 

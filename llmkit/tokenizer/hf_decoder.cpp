@@ -1,5 +1,7 @@
 #include "llmkit/tokenizer/hf_decoder.h"
 
+#include <algorithm>
+
 #include "llmkit/base/error.h"
 #include "llmkit/tokenizer/hf_pattern.h"
 #include "llmkit/tokenizer/hf_text.h"
@@ -17,6 +19,9 @@ class SequenceDecoder final : public Decoder {
   std::vector<std::string> decode_chain(std::vector<std::string> pieces) const override {
     for (const auto& p : parts_) pieces = p->decode_chain(std::move(pieces));
     return pieces;
+  }
+  bool byte_level() const override {
+    return std::any_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->byte_level(); });
   }
 
  private:
@@ -40,17 +45,12 @@ class ByteLevelDecoder final : public Decoder {
         out.push_back(piece);
         continue;
       }
-      size_t pos = 0;
-      while (pos < piece.size()) {
-        size_t len = 0;
-        const int b = unicode_to_byte(decode_utf8(piece, pos, &len));
-        bytes.push_back(static_cast<char>(b < 0 ? 0 : b));  // unknown characters become 0
-        pos += len;
-      }
+      bytes += byte_alphabet_to_bytes(piece);
     }
     flush();
     return out;
   }
+  bool byte_level() const override { return true; }
 
  private:
   const std::unordered_set<std::string>* added_;

@@ -17,6 +17,8 @@ class Decoder {
   virtual ~Decoder() = default;
   // One step of the chain: pieces in, pieces out (the final text is their concatenation).
   virtual std::vector<std::string> decode_chain(std::vector<std::string> pieces) const = 0;
+  // True when the chain maps GPT-2's byte alphabet back to bytes (a ByteLevel step).
+  virtual bool byte_level() const { return false; }
 };
 
 // added: the contents of the added tokens (ByteLevel passes them through unchanged). Throws

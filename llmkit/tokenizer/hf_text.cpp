@@ -1,6 +1,7 @@
 #include "llmkit/tokenizer/hf_text.h"
 
 #include <array>
+#include <cctype>
 
 namespace llmkit::tokenizer::hf {
 
@@ -192,6 +193,28 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   }
   out.append(text.substr(pos));
   return out;
+}
+
+std::string byte_alphabet_to_bytes(std::string_view piece) {
+  std::string bytes;
+  size_t pos = 0;
+  while (pos < piece.size()) {
+    size_t len = 0;
+    const int b = unicode_to_byte(decode_utf8(piece, pos, &len));
+    bytes.push_back(static_cast<char>(b < 0 ? 0 : b));
+    pos += len;
+  }
+  return bytes;
+}
+
+std::string metaspace_piece_bytes(std::string_view piece) {
+  const auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>' &&
+      std::isxdigit(static_cast<unsigned char>(piece[3])) &&
+      std::isxdigit(static_cast<unsigned char>(piece[4]))) {
+    return std::string(1, static_cast<char>(hex(piece[3]) * 16 + hex(piece[4])));
+  }
+  return replace_all(piece, "\xE2\x96\x81", " ");  // U+2581
 }
 
 }  // namespace llmkit::tokenizer::hf

@@ -33,6 +33,14 @@ const std::string& byte_to_unicode(uint8_t b);
 // Inverse: code point -> byte, or -1 when cp is not in the byte alphabet.
 int unicode_to_byte(char32_t cp);
 
+// The bytes of a piece in GPT-2's byte alphabet (a character outside the alphabet becomes byte 0,
+// as the ByteLevel decoder reads it).
+std::string byte_alphabet_to_bytes(std::string_view piece);
+
+// The bytes of a SentencePiece-style piece on its own: a byte-fallback piece "<0xNN>" is that one
+// byte, any other has its U+2581 space markers turned into spaces.
+std::string metaspace_piece_bytes(std::string_view piece);
+
 // Replaces every occurrence of from (non-empty) by to.
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to);
 

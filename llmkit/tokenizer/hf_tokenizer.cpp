@@ -161,27 +161,12 @@ bool HfTokenizer::uses_bos() const {
 std::string HfTokenizer::token_to_piece(int32_t id, bool with_special) const {
   const std::string piece = id_to_piece(id);  // checks the range
   if (impl_->special[static_cast<size_t>(id)] != 0) return with_special ? piece : std::string();
-  if (impl_->byte_level_decoder) {
+  if (impl_->decoder && impl_->decoder->byte_level()) {
     // ByteLevel passes added tokens through as text
     if (impl_->added_by_content.count(piece) != 0) return piece;
-    std::string out;
-    for (size_t i = 0; i < piece.size();) {
-      size_t len = 0;
-      const char32_t cp = hf::decode_utf8(piece, i, &len);
-      const int b = hf::unicode_to_byte(cp);
-      if (b >= 0) {
-        out += static_cast<char>(b);
-      } else {
-        out.append(piece, i, len);
-      }
-      i += len;
-    }
-    return out;
+    return hf::byte_alphabet_to_bytes(piece);
   }
-  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>') {  // byte fallback
-    return std::string(1, static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
-  }
-  return hf::replace_all(piece, "\xE2\x96\x81", " ");  // U+2581, the space marker
+  return hf::metaspace_piece_bytes(piece);
 }
 
 std::string HfTokenizer::decode(const std::vector<int32_t>& ids) const {

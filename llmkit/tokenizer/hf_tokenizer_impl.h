@@ -47,7 +47,6 @@ struct HfTokenizer::Impl {
   std::unique_ptr<hf::Normalizer> normalizer;
   std::unique_ptr<hf::PreTokenizer> pre_tokenizer;
   std::unique_ptr<hf::Decoder> decoder;
-  bool byte_level_decoder = false;  // the decoder maps GPT-2's byte alphabet back to bytes
 
   std::vector<std::string> pieces;  // id -> piece ("" for holes)
   std::vector<uint8_t> special;     // id -> special added token

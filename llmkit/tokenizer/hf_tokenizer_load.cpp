@@ -157,8 +157,6 @@ void load_hf_tokenizer(std::string_view json_text, HfTokenizer::Impl& impl) {
     impl.pre_tokenizer =
         hf::make_pre_tokenizer(root.value("pre_tokenizer", json()), "pre_tokenizer");
     impl.decoder = hf::make_decoder(root.value("decoder", json()), "decoder", &impl.added_contents);
-    impl.byte_level_decoder =
-        root.value("decoder", json()).dump().find("\"ByteLevel\"") != std::string::npos;
 
     impl.unk = impl.model->unk_id();
     impl.bos_ids = parse_bos(root.value("post_processor", json()), impl);

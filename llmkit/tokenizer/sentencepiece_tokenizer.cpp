@@ -115,23 +115,17 @@ std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text, bool 
     }
     append(text.substr(start));
   }
-  if (add_bos && uses_bos() && (ids.empty() || ids.front() != bos_id_)) {
-    ids.insert(ids.begin(), bos_id_);
-  }
+  if (add_bos) prepend_bos(ids);
   return ids;
 }
 
 std::string SentencePieceTokenizer::token_to_piece(int32_t id, bool with_special) const {
   check_id(id, "token_to_piece");
   const std::string piece = id_to_piece(id);
-  if (byte_[static_cast<size_t>(id)] != 0) {
-    // "<0xNN>"
-    return std::string(1, static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
-  }
   if (special_[static_cast<size_t>(id)] == 1) {  // control or unknown
     return with_special ? piece : std::string();
   }
-  return hf::replace_all(piece, "\xE2\x96\x81", " ");  // U+2581, the space marker
+  return hf::metaspace_piece_bytes(piece);  // byte pieces "<0xNN>", "▁" as spaces
 }
 
 std::vector<std::string> SentencePieceTokenizer::encode_pieces(std::string_view text) const {

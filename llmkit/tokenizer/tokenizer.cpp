@@ -37,10 +37,12 @@ bool starts_with_replacement(std::string_view text) {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool) const {
   std::vector<int32_t> ids = encode(text);
-  if (add_bos && uses_bos() && (ids.empty() || ids.front() != bos_id())) {
-    ids.insert(ids.begin(), bos_id());
-  }
+  if (add_bos) prepend_bos(ids);
   return ids;
+}
+
+void Tokenizer::prepend_bos(std::vector<int32_t>& ids) const {
+  if (uses_bos() && (ids.empty() || ids.front() != bos_id())) ids.insert(ids.begin(), bos_id());
 }
 
 std::string Tokenizer::token_to_piece(int32_t id, bool with_special) const {

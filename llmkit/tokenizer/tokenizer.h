@@ -79,6 +79,10 @@ class Tokenizer {
   // A stable 64-bit hash of the serialized tokenizer (same bytes -> same value on every machine
   // and run). Checkpoints store it so that loading a model with another tokenizer is detected.
   virtual uint64_t fingerprint() const = 0;
+
+ protected:
+  // The BOS policy applied to encoded ids: BOS first when uses_bos() and ids do not start with it.
+  void prepend_bos(std::vector<int32_t>& ids) const;
 };
 
 // FNV-1a, 64 bit, over bytes: the hash behind Tokenizer::fingerprint().
