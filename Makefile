@@ -1,5 +1,5 @@
 # Wraps the CMake presets. `make run` and `make test` install what they need first.
-.PHONY: setup build debug asan run test test-release test-asan bench format clean
+.PHONY: setup build debug asan run test test-release test-asan bench distill-report format clean
 
 JOBS ?= 2
 
@@ -28,6 +28,9 @@ test-asan: asan
 	@ASAN_OPTIONS=detect_leaks=1 ctest --preset asan
 
 test: test-release test-asan
+
+distill-report: build
+	@bash scripts/distill_report.sh
 
 bench: build
 	@./build/release/matmul_bench --benchmark_min_time=0.2

@@ -1,11 +1,11 @@
 // `llmkit train`: pretrains a model on token shards (see llmkit/train/trainer.h), then reports
 // validation perplexity next to unigram and bigram baselines scored on the same tokens.
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/train_args.h"
 #include "llmkit/base/atomic_file.h"
 #include "llmkit/models/arch.h"
 #include "llmkit/models/model_config.h"
@@ -17,13 +17,6 @@
 
 namespace llmkit::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void on_sigint(int) {
-  g_stop.store(true);
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
-}
 
 struct TrainCommand {
   std::string arch = "gemma3";
@@ -90,18 +83,13 @@ void run_train(TrainCommand c) {
       models::arch_name(model->config().arch), static_cast<long long>(model->parameter_count()),
       static_cast<long long>(data->train().size()), static_cast<long long>(data->val().size()));
 
-  g_stop.store(false);
-  auto previous = std::signal(SIGINT, on_sigint);
   train::Trainer trainer(model, data, c.out, tok_path, c.options);
-  train::TrainSummary s = trainer.run(&g_stop);
-  std::signal(SIGINT, previous);
-  if (s.interrupted) {
-    std::printf(
-        "interrupted at step %lld; checkpoint saved in %s/checkpoint (continue with "
-        "--resume)\n",
-        static_cast<long long>(s.steps_done), c.out.c_str());
-    return;
+  train::TrainSummary s;
+  {
+    StopOnInterrupt interrupt;
+    s = trainer.run(interrupt.flag());
   }
+  if (report_interrupted(s, c.out)) return;
   auto val = data->val_batches(c.options.batch, c.options.seq, c.options.eval_batches);
   auto [uni, bi] = baseline_perplexities(*data, val);
   std::printf("\nvalidation (%lld tokens)       perplexity\n",
@@ -124,23 +112,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--data", c->data, "token shard folder (llmkit data prepare)")->required();
   cmd->add_option("--out", c->out, "run folder, e.g. runs/NAME")->required();
   cmd->add_option("--tokenizer", c->tokenizer, "tokenizer model (default: the data's)");
-  auto& o = c->options;
-  cmd->add_option("--steps", o.steps, "optimizer steps")->capture_default_str();
-  cmd->add_option("--batch", o.batch, "sequences per micro-batch")->capture_default_str();
-  cmd->add_option("--seq", o.seq, "tokens per sequence")->capture_default_str();
-  cmd->add_option("--lr", o.lr, "peak learning rate")->capture_default_str();
-  cmd->add_option("--min-lr", o.min_lr, "final learning rate")->capture_default_str();
-  cmd->add_option("--warmup", o.warmup, "linear warmup steps")->capture_default_str();
-  cmd->add_option("--weight-decay", o.weight_decay, "AdamW decay")->capture_default_str();
-  cmd->add_option("--grad-clip", o.grad_clip, "global norm clip (0: off)")->capture_default_str();
-  cmd->add_option("--grad-accum", o.grad_accum, "micro-batches per step")->capture_default_str();
-  cmd->add_option("--eval-every", o.eval_every, "steps between evaluations")->capture_default_str();
-  cmd->add_option("--eval-batches", o.eval_batches, "validation batches")->capture_default_str();
-  cmd->add_option("--save-every", o.save_every, "steps between checkpoints")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
-  cmd->add_option("-t,--threads", o.threads, "threads")->capture_default_str();
-  cmd->add_flag("--resume", o.resume, "continue the run in --out from its checkpoint");
-  cmd->add_flag("!--no-progress", o.progress, "no progress bar");
+  add_train_args(*cmd, c->options);
   cmd->callback([c] { run_train(*c); });
 }
 

@@ -9,6 +9,8 @@
 #   4. export the trained model to GGUF (F32 and Q8_0, files llama.cpp loads) and measure both
 #      exports' perplexity on the validation documents with llama-perplexity's protocol
 #   5. generate a few continuations from the Q8_0 export with the inference engine
+#   6. distil the trained model into a student with half its layers (initialised from every other
+#      teacher layer, forward KL on the teacher's soft targets) and compare the two
 # Steps 1-2 are skipped when their outputs exist; an interrupted training run is resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +65,14 @@ for prompt in "The state of the Union" "Our country" "The Congress"; do
   "$bin" generate -m "$work/model-q8_0.gguf" -p "$prompt" -n 40 --temp 0.8 --top-k 40 --seed 1 \
     -t 2 2>/dev/null
 done
+echo
+echo "knowledge distillation: a 4-layer student of the 8-layer model (forward KL, tau 1, alpha 0.5)"
+distill_steps=${LLMKIT_MAIN_DISTILL_STEPS:-40}
+rm -rf "$work/distill"
+"$bin" distill --teacher "$work/train" --data "$work/shards" --out "$work/distill" \
+  --student-layers 4 --init-from-teacher --loss fkl --temperature 1 --alpha 0.5 \
+  --steps "$distill_steps" --batch 8 --seq 128 --lr 1e-3 --min-lr 1e-4 --warmup 5 \
+  --eval-every 20 --eval-batches 16 --threads 2
 echo
 echo "loss curve: $work/train/loss_curve.svg   metrics: $work/train/metrics.jsonl"
 echo "GGUF files (llama.cpp loads them): $work/model-f32.gguf $work/model-q8_0.gguf"

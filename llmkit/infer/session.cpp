@@ -147,14 +147,15 @@ std::span<const float> Session::decode(std::span<const int32_t> tokens) {
   return last_logits_;
 }
 
-void Session::decode_all(std::span<const int32_t> tokens, float* out) {
+void Session::decode_all(std::span<const int32_t> tokens, float* out, float* hidden) {
   check_tokens(tokens);
   LLMKIT_CHECK(out != nullptr, "Session::decode_all: null output buffer");
   const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t V = model_->config().n_vocab;
   for (int64_t begin = 0; begin < n; begin += options_.n_batch) {
     const int64_t count = std::min(options_.n_batch, n - begin);
-    forward(tokens.subspan(begin, count), out + begin * V, true);
+    forward(tokens.subspan(begin, count), out + begin * V, true,
+            hidden ? hidden + begin * model_->config().n_embd : nullptr);
     position_ += count;
   }
 }
@@ -165,7 +166,8 @@ void Session::truncate(int64_t n) {
   position_ = n;  // later positions are overwritten before they are read again
 }
 
-void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_logits) {
+void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_logits,
+                      float* hidden) {
   const Model& m = *model_;
   const models::ModelConfig& c = m.config();
   const int64_t T = static_cast<int64_t>(tokens.size());
@@ -264,6 +266,7 @@ void Session::forward(std::span<const int32_t> tokens, float* logits, bool all_l
   const float cap = m.final_softcap();
   if (all_logits) {
     rms_norm_rows(x, xn, T, C, m.output_norm().data(), eps);
+    if (hidden != nullptr) std::copy(xn, xn + T * C, hidden);
     project(m.output(), xn, logits);
     if (cap > 0.0f) ops::fused_simd::scale_softcap(logits, T * V, 1.0f, cap);
   } else {

@@ -34,8 +34,10 @@ class Session {
   // Appends tokens (ids in [0, n_vocab), position() + n <= n_ctx(), else Error naming them) and
   // returns the logits [V] of the last one. The span stays valid until the next call.
   std::span<const float> decode(std::span<const int32_t> tokens);
-  // Same, writing the logits of every token into out [n, V] (row-major).
-  void decode_all(std::span<const int32_t> tokens, float* out);
+  // Same, writing the logits of every token into out [n, V] (row-major), and when hidden is not
+  // null the final hidden states (after the output norm, the output matrix's input) into hidden
+  // [n, C].
+  void decode_all(std::span<const int32_t> tokens, float* out, float* hidden = nullptr);
 
   int64_t position() const { return position_; }
   int64_t n_ctx() const { return cache_.n_ctx(); }
@@ -56,7 +58,9 @@ class Session {
   void check_tokens(std::span<const int32_t> tokens) const;
   // One step of at most n_batch tokens at position_ (which the caller then advances). logits:
   // null (no output), [V] of the last token, or [T, V] when all_logits.
-  void forward(std::span<const int32_t> tokens, float* logits, bool all_logits);
+  // hidden: null, or [T, C] for the normed final hidden states (with all_logits only).
+  void forward(std::span<const int32_t> tokens, float* logits, bool all_logits,
+               float* hidden = nullptr);
 
   std::shared_ptr<const Model> model_;
   SessionOptions options_;

@@ -51,6 +51,16 @@ Tensor TransformerLM::forward(const Tensor& ids) const {
 }
 
 Tensor TransformerLM::forward(const Tensor& ids, const Tensor& positions) const {
+  return run(ids, positions).logits;
+}
+
+TransformerLM::Outputs TransformerLM::forward_with_hidden(const Tensor& ids) const {
+  LLMKIT_CHECK(ids.defined() && ids.dim() == 2, "TransformerLM: ids ",
+               ids.defined() ? describe(ids) : std::string("(undefined)"), " must be i32 [B, T]");
+  return run(ids, arange(ids.size(1), DType::kI32));
+}
+
+TransformerLM::Outputs TransformerLM::run(const Tensor& ids, const Tensor& positions) const {
   const ModelConfig& c = config_;
   LLMKIT_CHECK(ids.defined() && ids.dim() == 2 && ids.dtype() == DType::kI32, "TransformerLM: ids ",
                ids.defined() ? describe(ids) : std::string("(undefined)"), " must be i32 [B, T]");
@@ -70,7 +80,7 @@ Tensor TransformerLM::forward(const Tensor& ids, const Tensor& positions) const 
   if (final_softcap_ > 0.0f) {
     logits = mul_scalar(tanh(mul_scalar(logits, 1.0f / final_softcap_)), final_softcap_);
   }
-  return logits;
+  return {logits, x};
 }
 
 }  // namespace llmkit::models

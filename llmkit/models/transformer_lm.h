@@ -38,10 +38,20 @@ class TransformerLM : public nn::Module {
   // causal over the T columns (column t sees columns <= t, within the window of local layers).
   Tensor forward(const Tensor& ids, const Tensor& positions) const;
 
+  // Logits and the final hidden states (after output_norm, the input of the output matrix):
+  // logits f32 [B, T, V], hidden f32 [B, T, C]; positions 0 .. T-1.
+  struct Outputs {
+    Tensor logits;
+    Tensor hidden;
+  };
+  Outputs forward_with_hidden(const Tensor& ids) const;
+
   // The validated config, with derived sizes made explicit (resolve()).
   const ModelConfig& config() const { return config_; }
 
  private:
+  Outputs run(const Tensor& ids, const Tensor& positions) const;
+
   ModelConfig config_;
   float embedding_scale_ = 1.0f;
   float final_softcap_ = 0.0f;

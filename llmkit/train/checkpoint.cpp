@@ -24,6 +24,9 @@ void save_checkpoint(const std::string& run_dir, const CheckpointContents& c) {
   if (!c.tokenizer_path.empty()) {
     write_file_atomic((tmp / "tokenizer.model").string(), read_file(c.tokenizer_path));
   }
+  if (c.objective != nullptr) {
+    io::save_safetensors((tmp / "objective.safetensors").string(), c.objective->state_dict(), {});
+  }
   write_file_atomic((tmp / "trainer_state.json").string(), c.trainer_state);
 
   fs::remove_all(old, ec);

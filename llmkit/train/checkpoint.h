@@ -5,6 +5,7 @@
 //     tokenizer.model                  copy of the run's tokenizer
 //     optimizer.safetensors            optimizer state (AdamW moments and step counts)
 //     trainer_state.json               step, data position, options, metric history pointers
+//     objective.safetensors            parameters of the training objective, when it has any
 //
 // Atomicity: the folder is written as <run>/checkpoint.tmp, then swapped in by renames
 // (checkpoint -> checkpoint.old, checkpoint.tmp -> checkpoint, remove checkpoint.old). A crash at
@@ -21,8 +22,9 @@ namespace llmkit::train {
 struct CheckpointContents {
   const models::TransformerLM* model = nullptr;
   const optim::Optimizer* optimizer = nullptr;
-  std::string tokenizer_path;  // copied into the checkpoint when non-empty
-  std::string trainer_state;   // JSON text
+  std::string tokenizer_path;             // copied into the checkpoint when non-empty
+  std::string trainer_state;              // JSON text
+  const nn::Module* objective = nullptr;  // saved as objective.safetensors when not null
 };
 
 // Writes <run_dir>/checkpoint atomically (see above).

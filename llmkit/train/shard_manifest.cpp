@@ -1,9 +1,14 @@
 #include "llmkit/train/shard_manifest.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
 
+#include "llmkit/base/atomic_file.h"
 #include "llmkit/base/error.h"
 
 namespace llmkit::train {
@@ -225,6 +230,71 @@ ShardManifest ShardManifest::from_json(const std::string& text, const std::strin
     m.sources.push_back(std::move(s));
   }
   return m;
+}
+
+ShardWriter::ShardWriter(std::string dir, std::string prefix, TokenWidth width,
+                         int64_t shard_tokens)
+    : dir_(std::move(dir)), prefix_(std::move(prefix)), width_(width), shard_tokens_(shard_tokens) {
+  LLMKIT_CHECK(shard_tokens_ > 0, "ShardWriter: shard_tokens must be positive, got ",
+               shard_tokens_);
+}
+
+void ShardWriter::add_document(int32_t bos, std::span<const int32_t> ids) {
+  ++info_.documents;
+  push(bos);
+  for (int32_t id : ids) push(id);
+}
+
+SplitInfo ShardWriter::finish() {
+  if (!buffer_.empty()) flush();
+  return info_;
+}
+
+void ShardWriter::push(int32_t id) {
+  buffer_.push_back(id);
+  if (static_cast<int64_t>(buffer_.size()) == shard_tokens_) flush();
+}
+
+void ShardWriter::flush() {
+  const size_t w = static_cast<size_t>(width_);
+  std::string bytes(buffer_.size() * w, '\0');
+  for (size_t i = 0; i < buffer_.size(); ++i) {
+    auto v = static_cast<uint32_t>(buffer_[i]);
+    for (size_t b = 0; b < w; ++b) bytes[i * w + b] = static_cast<char>((v >> (8 * b)) & 0xff);
+  }
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s_%03zu.bin", prefix_.c_str(), info_.shards.size());
+  write_file_atomic((std::filesystem::path(dir_) / name).string(), bytes);
+  ShardInfo shard{name, static_cast<int64_t>(buffer_.size()), fnv1a64(bytes.data(), bytes.size())};
+  info_.tokens += shard.tokens;
+  info_.shards.push_back(shard);
+  buffer_.clear();
+}
+
+void remove_stale_shards(const std::string& dir, const ShardManifest& m) {
+  namespace fs = std::filesystem;
+  std::set<std::string> keep;
+  for (const SplitInfo* s : {&m.train, &m.val}) {
+    for (const ShardInfo& sh : s->shards) keep.insert(sh.file);
+  }
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    bool shard_name = false;
+    for (const char* prefix : {"train_", "val_"}) {
+      std::string p = prefix;
+      if (name.size() > p.size() + 4 && name.compare(0, p.size(), p) == 0 &&
+          name.compare(name.size() - 4, 4, ".bin") == 0 &&
+          std::all_of(name.begin() + static_cast<std::ptrdiff_t>(p.size()), name.end() - 4,
+                      [](char c) { return c >= '0' && c <= '9'; })) {
+        shard_name = true;
+      }
+    }
+    if (shard_name && keep.count(name) == 0) {
+      std::error_code rm;
+      fs::remove(e.path(), rm);
+    }
+  }
 }
 
 }  // namespace llmkit::train

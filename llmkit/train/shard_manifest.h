@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,5 +85,32 @@ struct ShardManifest {
   // errors: Error(kCorruptData) "manifest 'path': <what is wrong>".
   static ShardManifest from_json(const std::string& text, const std::string& path);
 };
+
+// Writes one split's token stream as dir/<prefix>_000.bin, <prefix>_001.bin, ... (at most
+// shard_tokens tokens each, every file written atomically) and describes it for the manifest.
+class ShardWriter {
+ public:
+  ShardWriter(std::string dir, std::string prefix, TokenWidth width, int64_t shard_tokens);
+
+  // Appends one document: bos, then ids (a document may continue in the next shard).
+  void add_document(int32_t bos, std::span<const int32_t> ids);
+  // Writes the partly filled last shard; returns the split's description.
+  SplitInfo finish();
+
+ private:
+  void push(int32_t id);
+  void flush();
+
+  std::string dir_;
+  std::string prefix_;
+  TokenWidth width_;
+  int64_t shard_tokens_;
+  std::vector<int32_t> buffer_;
+  SplitInfo info_;
+};
+
+// Deletes the files train_<digits>.bin / val_<digits>.bin in dir that m does not list (the shards
+// of an earlier run). Call after writing m's manifest.
+void remove_stale_shards(const std::string& dir, const ShardManifest& m);
 
 }  // namespace llmkit::train

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <set>
 #include <system_error>
 #include <tuple>
 
@@ -45,58 +44,6 @@ uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Appends a split's token stream and cuts it into shards of at most shard_tokens tokens.
-class ShardWriter {
- public:
-  ShardWriter(std::string dir, std::string prefix, TokenWidth width, int64_t shard_tokens)
-      : dir_(std::move(dir)),
-        prefix_(std::move(prefix)),
-        width_(width),
-        shard_tokens_(shard_tokens) {}
-
-  void add_document(int32_t bos, const std::vector<int32_t>& ids) {
-    ++info_.documents;
-    push(bos);
-    for (int32_t id : ids) push(id);
-  }
-
-  // Writes the partly filled last shard; returns the split's description.
-  SplitInfo finish() {
-    if (!buffer_.empty()) flush();
-    return info_;
-  }
-
- private:
-  void push(int32_t id) {
-    buffer_.push_back(id);
-    if (static_cast<int64_t>(buffer_.size()) == shard_tokens_) flush();
-  }
-
-  void flush() {
-    const size_t w = static_cast<size_t>(width_);
-    std::string bytes(buffer_.size() * w, '\0');
-    for (size_t i = 0; i < buffer_.size(); ++i) {
-      auto v = static_cast<uint32_t>(buffer_[i]);
-      for (size_t b = 0; b < w; ++b) bytes[i * w + b] = static_cast<char>((v >> (8 * b)) & 0xff);
-    }
-    char name[64];
-    std::snprintf(name, sizeof(name), "%s_%03zu.bin", prefix_.c_str(), info_.shards.size());
-    write_file_atomic((fs::path(dir_) / name).string(), bytes);
-    ShardInfo shard{name, static_cast<int64_t>(buffer_.size()),
-                    fnv1a64(bytes.data(), bytes.size())};
-    info_.tokens += shard.tokens;
-    info_.shards.push_back(shard);
-    buffer_.clear();
-  }
-
-  std::string dir_;
-  std::string prefix_;
-  TokenWidth width_;
-  int64_t shard_tokens_;
-  std::vector<int32_t> buffer_;
-  SplitInfo info_;
-};
-
 enum class Split { kTrain, kVal, kSkipped };
 
 struct DocPlan {
@@ -132,32 +79,6 @@ void open_output(const std::string& out) {
   if (ec) {
     throw_error(ErrorCode::kIo, str_cat("data prepare: cannot remove the old manifest in '", out,
                                         "': ", ec.message()));
-  }
-}
-
-// Deletes train_NNN.bin / val_NNN.bin files of an earlier run that the manifest does not list.
-void remove_stale_shards(const std::string& out, const ShardManifest& m) {
-  std::set<std::string> keep;
-  for (const SplitInfo* s : {&m.train, &m.val}) {
-    for (const ShardInfo& sh : s->shards) keep.insert(sh.file);
-  }
-  std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(out, ec)) {
-    std::string name = e.path().filename().string();
-    bool shard_name = false;
-    for (const char* prefix : {"train_", "val_"}) {
-      std::string p = prefix;
-      if (name.size() > p.size() + 4 && name.compare(0, p.size(), p) == 0 &&
-          name.compare(name.size() - 4, 4, ".bin") == 0 &&
-          std::all_of(name.begin() + static_cast<std::ptrdiff_t>(p.size()), name.end() - 4,
-                      [](char c) { return c >= '0' && c <= '9'; })) {
-        shard_name = true;
-      }
-    }
-    if (shard_name && keep.count(name) == 0) {
-      std::error_code rm;
-      fs::remove(e.path(), rm);
-    }
   }
 }
 

@@ -42,6 +42,10 @@ EvalResult evaluate(const models::TransformerLM& model, const std::vector<Batch>
     for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == truth[i];
     tokens += n;
   }
+  return make_eval_result(loss_sum, correct, tokens);
+}
+
+EvalResult make_eval_result(double loss_sum, int64_t correct, int64_t tokens) {
   EvalResult r;
   r.tokens = tokens;
   if (tokens > 0) {
@@ -139,12 +143,14 @@ json options_json(const TrainOptions& o) {
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<models::TransformerLM> model, std::shared_ptr<TokenDataset> data,
-                 std::string run_dir, std::string tokenizer_path, TrainOptions options)
+                 std::string run_dir, std::string tokenizer_path, TrainOptions options,
+                 std::shared_ptr<TrainingObjective> objective)
     : model_(std::move(model)),
       data_(std::move(data)),
       run_dir_(std::move(run_dir)),
       tokenizer_path_(std::move(tokenizer_path)),
-      options_(options) {
+      options_(options),
+      objective_(std::move(objective)) {
   LLMKIT_CHECK(model_ != nullptr && data_ != nullptr, "Trainer: model and data are required");
   check_options(options_, model_->config());
   LLMKIT_CHECK(data_->n_vocab() <= model_->config().n_vocab, "train: the data's tokenizer has ",
@@ -163,7 +169,12 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   adam.lr = o.lr;
   adam.beta1 = o.beta1;
   adam.beta2 = o.beta2;
-  optim::AdamW optimizer(optim::decay_groups(*model_, o.weight_decay), adam);
+  nn::Module* extra = objective_ ? objective_->trainable_module() : nullptr;
+  std::vector<optim::ParamGroup> groups = optim::decay_groups(*model_, o.weight_decay);
+  if (extra != nullptr) {
+    for (optim::ParamGroup& g : optim::decay_groups(*extra, o.weight_decay)) groups.push_back(g);
+  }
+  optim::AdamW optimizer(groups, adam);
   optim::WarmupCosineLr schedule({o.lr, o.min_lr, o.warmup, o.steps});
   DataLoader loader(data_, o.batch, o.seq, o.seed);
   std::vector<Batch> val = data_->val_batches(o.batch, o.seq, o.eval_batches);
@@ -175,6 +186,13 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
                       run_dir_, "' (start without --resume)");
     auto loaded = models::load_model(ckpt);
     model_->load_state_dict(loaded->state_dict());
+    if (extra != nullptr) {
+      const std::string path = ckpt + "/objective.safetensors";
+      LLMKIT_CHECK_CODE(fs::exists(path), ErrorCode::kNotFound, "train --resume: '", path,
+                        "' is missing; the run was made without the same objective options");
+      auto state = io::load_safetensors(path, true);
+      extra->load_state_dict(nn::NamedTensors(state.begin(), state.end()));
+    }
     optimizer.load_state_dict(io::load_safetensors(ckpt + "/optimizer.safetensors", true));
     json state = json::parse(read_file(ckpt + "/trainer_state.json"));
     step = state.at("step").get<int64_t>();
@@ -192,7 +210,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
                   {"data_epoch", pos.epoch},
                   {"data_index", pos.index},
                   {"options", options_json(o)}};
-    save_checkpoint(run_dir_, {model_.get(), &optimizer, tokenizer_path_, state.dump(2)});
+    save_checkpoint(run_dir_, {model_.get(), &optimizer, tokenizer_path_, state.dump(2), extra});
   };
 
   const int64_t first_step = step;
@@ -214,9 +232,21 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     optim::apply_schedule(schedule, optimizer);
     optimizer.zero_grad();
     double loss_value = 0.0;
+    std::vector<std::pair<std::string, double>> extra;
     for (int64_t micro = 0; micro < o.grad_accum; ++micro) {
       Batch b = loader.next();
-      Tensor loss = cross_entropy(model_->forward(b.inputs), b.targets);
+      Tensor loss;
+      if (objective_) {
+        TrainingObjective::Terms terms = objective_->loss(*model_, b, step * o.grad_accum + micro);
+        loss = terms.loss;
+        if (extra.empty()) extra.resize(terms.metrics.size());
+        for (size_t i = 0; i < terms.metrics.size() && i < extra.size(); ++i) {
+          extra[i].first = terms.metrics[i].first;
+          extra[i].second += terms.metrics[i].second * accum_scale;
+        }
+      } else {
+        loss = cross_entropy(model_->forward(b.inputs), b.targets);
+      }
       loss_value += static_cast<double>(loss.item()) * accum_scale;
       backward(o.grad_accum > 1 ? mul_scalar(loss, accum_scale) : loss);
     }
@@ -234,6 +264,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
                  {"lr", optimizer.lr()},
                  {"grad_norm", grad_norm},
                  {"tokens_per_s", tps}};
+    for (const auto& [name, value] : extra) line[name] = value;
     summary.final_train_loss = loss_value;
     bool eval_now = step == o.steps || (o.eval_every > 0 && step % o.eval_every == 0);
     if (eval_now) {

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "llmkit/models/transformer_lm.h"
 #include "llmkit/train/data_loader.h"
@@ -60,16 +62,40 @@ struct TrainSummary {
   double seconds = 0.0;
 };
 
+// The EvalResult of `tokens` predictions with summed loss loss_sum (nats) and `correct` hits.
+EvalResult make_eval_result(double loss_sum, int64_t correct, int64_t tokens);
+
 // Mean loss, perplexity and accuracy of model over the given validation batches (eval mode, no
 // gradients).
 EvalResult evaluate(const models::TransformerLM& model, const std::vector<Batch>& batches);
+
+// What a training step minimises on one micro-batch. The default objective (none given to the
+// Trainer) is the next-token cross-entropy; distillation supplies its own (distill_objective.h).
+class TrainingObjective {
+ public:
+  struct Terms {
+    Tensor loss;  // 0-D, differentiable with respect to the model's parameters
+    // Extra figures for metrics.jsonl (averaged over a step's micro-batches), e.g. {"ce", 4.1}.
+    std::vector<std::pair<std::string, double>> metrics;
+  };
+  virtual ~TrainingObjective() = default;
+  // batch_index: how many micro-batches the run drew before this one since step 0 (the same after
+  // a resume, so per-batch data such as a teacher cache can be addressed by it).
+  virtual Terms loss(const models::TransformerLM& model, const Batch& batch,
+                     int64_t batch_index) = 0;
+  // Parameters the objective trains besides the model's (e.g. a projection), or null. The Trainer
+  // optimizes them with the model and keeps them in its checkpoints (objective.safetensors).
+  virtual nn::Module* trainable_module() { return nullptr; }
+};
 
 class Trainer {
  public:
   // model: freshly initialised (or loaded) weights; they are replaced by the checkpoint's on
   // resume. tokenizer_path: copied into checkpoints so a run folder is self-contained.
+  // objective: null for next-token cross-entropy.
   Trainer(std::shared_ptr<models::TransformerLM> model, std::shared_ptr<TokenDataset> data,
-          std::string run_dir, std::string tokenizer_path, TrainOptions options);
+          std::string run_dir, std::string tokenizer_path, TrainOptions options,
+          std::shared_ptr<TrainingObjective> objective = nullptr);
 
   // Trains until options.steps or until *stop becomes true (then saves a checkpoint and returns
   // with interrupted = true).
@@ -83,6 +109,7 @@ class Trainer {
   std::string run_dir_;
   std::string tokenizer_path_;
   TrainOptions options_;
+  std::shared_ptr<TrainingObjective> objective_;
 };
 
 }  // namespace llmkit::train
