@@ -49,7 +49,8 @@ void check_targets(const TeacherTargets& t) {
 // scaled by `scale` (see the header for the formula). z: the student's logits [V].
 double row_divergence(const float* z, const TeacherTargets& t, int64_t row,
                       const DivergenceOptions& o, std::vector<double>& logq_all,
-                      std::vector<uint8_t>& listed, float* grad, double scale) {
+                      std::vector<uint8_t>& listed, std::vector<double>& g, float* grad,
+                      double scale) {
   const int64_t V = t.n_vocab, K = t.k;
   const double tau = o.temperature;
   log_softmax_row(z, V, o.temperature, logq_all.data());
@@ -80,7 +81,7 @@ double row_divergence(const float* z, const TeacherTargets& t, int64_t row,
   double divergence = 0.0, sum_qg = 0.0;
   // g_b = dD/dq_b for each bucket; for forward KL the product s_v g_b is formed below without
   // dividing by q_b (listed ids: s_v / q_b = 1).
-  std::vector<double> g(static_cast<size_t>(K + 1), 0.0);
+  g.assign(static_cast<size_t>(K + 1), 0.0);
   auto bucket = [&](int64_t b, double logp, double p, double logq, double q) {
     switch (o.kind) {
       case DivergenceKind::kForwardKl:
@@ -137,9 +138,10 @@ double all_rows(const float* z, const TeacherTargets& t, const DivergenceOptions
   parallel_for(t.rows, [&](int64_t begin, int64_t end) {
     std::vector<double> logq(static_cast<size_t>(V));
     std::vector<uint8_t> listed(static_cast<size_t>(V));
+    std::vector<double> g;  // dD/dq per bucket, [K + 1]
     for (int64_t r = begin; r < end; ++r) {
       per_row[r] =
-          row_divergence(z + r * V, t, r, o, logq, listed, grad ? grad + r * V : nullptr, scale);
+          row_divergence(z + r * V, t, r, o, logq, listed, g, grad ? grad + r * V : nullptr, scale);
     }
   });
   const double sum = std::accumulate(per_row.begin(), per_row.end(), 0.0);

@@ -6,6 +6,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/base/mmap_file.h"
+#include "llmkit/infer/perplexity.h"
 #include "llmkit/tokenizer/sentencepiece_tokenizer.h"
 #include "llmkit/train/checkpoint.h"
 #include "llmkit/train/shard_manifest.h"
@@ -131,15 +132,10 @@ EvalResult evaluate_teacher(Teacher& teacher, const std::vector<Batch>& batches)
     std::vector<float> logits = teacher.logits(b.inputs);
     std::vector<int32_t> truth = b.targets.to_int_vector();
     for (size_t r = 0; r < truth.size(); ++r) {
-      const float* row = logits.data() + static_cast<int64_t>(r) * V;
-      int64_t best = 0;
-      double m = row[0];
-      for (int64_t v = 1; v < V; ++v) {
-        if (row[v] > m) m = row[v], best = v;
-      }
-      double sum = 0.0;
-      for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - m);
-      loss_sum += m + std::log(sum) - row[truth[r]];
+      std::span<const float> row(logits.data() + static_cast<int64_t>(r) * V,
+                                 static_cast<size_t>(V));
+      const int64_t best = std::max_element(row.begin(), row.end()) - row.begin();
+      loss_sum += infer::token_nll(row, truth[r]);
       correct += best == truth[r];
       ++tokens;
     }

@@ -232,17 +232,17 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     optim::apply_schedule(schedule, optimizer);
     optimizer.zero_grad();
     double loss_value = 0.0;
-    std::vector<std::pair<std::string, double>> extra;
+    std::vector<std::pair<std::string, double>> objective_metrics;
     for (int64_t micro = 0; micro < o.grad_accum; ++micro) {
       Batch b = loader.next();
       Tensor loss;
       if (objective_) {
         TrainingObjective::Terms terms = objective_->loss(*model_, b, step * o.grad_accum + micro);
         loss = terms.loss;
-        if (extra.empty()) extra.resize(terms.metrics.size());
-        for (size_t i = 0; i < terms.metrics.size() && i < extra.size(); ++i) {
-          extra[i].first = terms.metrics[i].first;
-          extra[i].second += terms.metrics[i].second * accum_scale;
+        if (objective_metrics.empty()) objective_metrics.resize(terms.metrics.size());
+        for (size_t i = 0; i < terms.metrics.size() && i < objective_metrics.size(); ++i) {
+          objective_metrics[i].first = terms.metrics[i].first;
+          objective_metrics[i].second += terms.metrics[i].second * accum_scale;
         }
       } else {
         loss = cross_entropy(model_->forward(b.inputs), b.targets);
@@ -264,7 +264,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
                  {"lr", optimizer.lr()},
                  {"grad_norm", grad_norm},
                  {"tokens_per_s", tps}};
-    for (const auto& [name, value] : extra) line[name] = value;
+    for (const auto& [name, value] : objective_metrics) line[name] = value;
     summary.final_train_loss = loss_value;
     bool eval_now = step == o.steps || (o.eval_every > 0 && step % o.eval_every == 0);
     if (eval_now) {
