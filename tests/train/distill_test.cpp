@@ -127,7 +127,7 @@ TEST_F(DistillTest, DistilledStudentLearnsFasterThanScratch) {
     for (int64_t j = 0; j < 4; ++j) starts.push_back((i * 4 + j) * 33);
     eval.push_back(make_batch(held_out->train(), starts, 32));
   }
-  const int64_t steps = 50;
+  const int64_t steps = 80;
   TrainOptions o = options(steps);
   o.lr = 1e-2f;
   auto scratch = make_model(2, 11);
