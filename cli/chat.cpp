@@ -1,10 +1,12 @@
-// `llmkit chat -m MODEL [--system TEXT] [-n N] [sampling options] [--stop STR]... [-t N] [--ctx
-// N]`: an interactive conversation using the model's built-in chat format (infer/chat_format.h).
+// `llmkit chat -m MODEL [--system TEXT] [--chat-template FILE] [-n N] [sampling options] [--stop
+// STR]... [-t N] [--ctx N]`: an interactive conversation in the model's chat format (its own chat
+// template, else the built-in format of its architecture: cli/chat_prompt.h).
 // Reads one message per line from stdin ("> " on stderr when stdin is a terminal) and streams
-// each answer to stdout. The conversation stays in the session's KV cache: each turn appends only
-// its new tokens. When a turn (plus room for the answer: -n, or a quarter of the context when -n
-// is -1) would overflow the context, the session restarts from the conversation re-encoded
-// without its oldest turns (the system text is kept), and says so on stderr.
+// each answer to stdout. Each turn renders the whole conversation and decodes only the tokens
+// after the longest prefix the session's KV cache already holds (templates may re-render earlier
+// turns differently; the cache then rewinds to where they differ). When a turn (plus room for the
+// answer: -n, or a quarter of the context when -n is -1) would overflow the context, the oldest
+// turns are dropped (the system text is kept), and stderr says so.
 // Commands: /reset (forget the conversation), /exit (or end of input). Ctrl-C during an answer
 // stops that answer; at the prompt it ends the program.
 #include <unistd.h>
@@ -13,11 +15,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/chat_prompt.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
 #include "cli/sampling_args.h"
 #include "llmkit/base/error.h"
-#include "llmkit/infer/chat_format.h"
 #include "llmkit/infer/generator.h"
 
 namespace llmkit::cli {
@@ -27,6 +29,7 @@ struct ChatCommand {
   ModelArgs model;
   SamplingArgs sampling;
   std::string system;
+  std::string chat_template;
   int64_t n_predict = -1;
 };
 
@@ -69,7 +72,7 @@ class Chat {
   Chat(const ChatCommand& c, std::shared_ptr<const infer::Model> model)
       : c_(c),
         model_(model),
-        format_(model->config().arch, model->require_tokenizer()),
+        format_(*model, c.chat_template),
         session_(model, session_options(*model, c.model)),
         sampler_(resolve_sampler_options(c.sampling), model->config().n_vocab) {
     reset();
@@ -81,33 +84,43 @@ class Chat {
     std::fprintf(stderr,
                  "chat: format %s, context %lld tokens; /reset forgets the conversation, /exit "
                  "ends; Ctrl-C stops an answer\n",
-                 infer::chat_style_name(format_.style()), static_cast<long long>(session_.n_ctx()));
+                 format_.description().c_str(), static_cast<long long>(session_.n_ctx()));
   }
 
   void reset() {
     history_.clear();
     if (!c_.system.empty()) history_.push_back({"system", c_.system});
     session_.reset();
+    in_cache_.clear();
     sampler_.reset();
   }
 
   // One user turn: encode, make room, generate, print.
   void turn(const std::string& message) {
     history_.push_back({"user", message});
-    std::vector<int32_t> tokens =
-        session_.position() == 0 ? format_.encode(history_) : format_.encode_next_turn(message);
-    if (session_.position() + static_cast<int64_t>(tokens.size()) + reserve_ > session_.n_ctx()) {
+    std::vector<int32_t> tokens = format_.encode(history_, /*add_generation_prompt=*/true);
+    if (static_cast<int64_t>(tokens.size()) + reserve_ > session_.n_ctx()) {
       if (!make_room(tokens)) return;
     }
+    // Reuse the longest prefix the cache holds; at least one token is decoded anew.
+    size_t keep = 0;
+    while (keep < in_cache_.size() && keep + 1 < tokens.size() && in_cache_[keep] == tokens[keep]) {
+      ++keep;
+    }
+    session_.truncate(static_cast<int64_t>(keep));
+    in_cache_.assign(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(keep));
+    const std::span<const int32_t> fresh(tokens.data() + keep, tokens.size() - keep);
     g_interrupted = 0;
-    infer::GenerateStats stats = infer::generate(
-        session_, tokens, options_, sampler_, [](const std::string& piece, int32_t) {
+    infer::GenerateStats stats =
+        infer::generate(session_, fresh, options_, sampler_, [](const std::string& piece, int32_t) {
           std::fwrite(piece.data(), 1, piece.size(), stdout);
           std::fflush(stdout);
           return g_interrupted == 0;
         });
     std::fputs("\n", stdout);
     std::fflush(stdout);
+    in_cache_.insert(in_cache_.end(), fresh.begin(), fresh.end());
+    in_cache_.insert(in_cache_.end(), stats.tokens.begin(), stats.tokens.end());
     history_.push_back({"assistant", stats.text});
     if (g_interrupted) {
       std::fprintf(stderr, "(answer stopped)\n");
@@ -125,7 +138,7 @@ class Chat {
     const size_t first = !history_.empty() && history_[0].role == "system" ? 1 : 0;
     size_t dropped = 0;
     for (;;) {
-      tokens = format_.encode(history_);
+      tokens = format_.encode(history_, /*add_generation_prompt=*/true);
       const int64_t need = static_cast<int64_t>(tokens.size()) + reserve_;
       if (need <= n_ctx || history_.size() <= first + 1) break;
       // Drop the oldest message and whatever follows it up to the next user message, so the
@@ -140,23 +153,21 @@ class Chat {
                    "(the message is too long: %zu tokens for a context of %lld; not sent)\n",
                    tokens.size(), static_cast<long long>(n_ctx));
       history_.pop_back();
-      // The session still holds the earlier conversation unless turns were dropped.
-      if (dropped > 0) session_.reset();
       return false;
     }
     std::fprintf(stderr, "(context full: dropped the %zu oldest message%s; re-reading the rest)\n",
                  dropped, dropped == 1 ? "" : "s");
-    session_.reset();
     return true;
   }
 
   const ChatCommand& c_;
   std::shared_ptr<const infer::Model> model_;
-  infer::ChatFormat format_;
+  ChatPrompt format_;
   infer::Session session_;
   infer::Sampler sampler_;
   infer::GenerateOptions options_;
   std::vector<infer::ChatMessage> history_;
+  std::vector<int32_t> in_cache_;  // the tokens the session's KV cache holds
   int64_t reserve_ = 0;
 };
 
@@ -190,6 +201,8 @@ void register_chat(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model (interactive, reads stdin)");
   add_model_args(*cmd, c->model);
   cmd->add_option("--system", c->system, "system message for the conversation");
+  cmd->add_option("--chat-template", c->chat_template,
+                  "Jinja chat template file to use instead of the model's");
   cmd->add_option("-n,--n-predict", c->n_predict,
                   "most tokens per answer (-1: until the end of the turn)")
       ->capture_default_str();

@@ -106,6 +106,10 @@ void run_export(const ExportCommand& c) {
     }
     tokenizer::add_vocab_to_gguf(tok, writer, c.pad_vocab ? config.n_vocab : 0);
     vocab_source = mf.tokenizer_model_path;
+    // The folder's chat template goes with the vocabulary, as llama.cpp's converter writes it.
+    if (!mf.chat_template.empty()) {
+      writer.set("tokenizer.chat_template", io::GgufValue::string(mf.chat_template));
+    }
   }
   writer.write(c.to);
   const double mib = static_cast<double>(std::filesystem::file_size(c.to)) / (1024.0 * 1024.0);

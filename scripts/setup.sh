@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece libpcre2-dev libutf8proc-dev
   nodejs
-  python3 python3-numpy
+  python3 python3-numpy python3-jinja2 python3-jsonschema
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-torch)

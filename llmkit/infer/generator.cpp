@@ -1,6 +1,8 @@
 #include "llmkit/infer/generator.h"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 #include "llmkit/base/error.h"
 #include "llmkit/base/timer.h"
@@ -47,6 +49,15 @@ GenerateStats generate(Session& session, std::span<const int32_t> prompt,
   const std::vector<int32_t> stop_tokens =
       options.stop_tokens ? *options.stop_tokens : default_stop_tokens(session.model());
   StopStringFilter filter(options.stop_strings);
+  std::optional<TokenConstraint> constraint;
+  if (options.grammar) {
+    std::shared_ptr<const TokenTrie> trie =
+        options.token_trie ? options.token_trie : TokenTrie::build(tok);
+    LLMKIT_CHECK(trie->n_vocab() == sampler.n_vocab(), "generate: the grammar's token trie has ",
+                 trie->n_vocab(), " tokens, the model ", sampler.n_vocab());
+    constraint.emplace(options.grammar, std::move(trie), stop_tokens);
+  }
+  std::vector<float> masked;  // logits with the grammar's rejected tokens at -inf
   tokenizer::StreamingDecoder decoder(tok);
 
   GenerateStats stats;
@@ -72,7 +83,30 @@ GenerateStats generate(Session& session, std::span<const int32_t> prompt,
       stats.stop_reason = "context full";
       break;
     }
-    const int32_t token = sampler.sample(logits);
+    int32_t token = -1;
+    if (constraint) {
+      if (constraint->finished()) {
+        stats.stop_reason = "grammar";
+        break;
+      }
+      token = sampler.sample(logits);
+      if (!constraint->allows(token)) {
+        masked.assign(logits.begin(), logits.end());
+        constraint->apply(masked);
+        LLMKIT_CHECK(
+            std::any_of(masked.begin(), masked.end(),
+                        [](float x) { return x != -std::numeric_limits<float>::infinity(); }),
+            "generate: no token of the vocabulary can continue the grammar here (text so "
+            "far: '",
+            stats.text,
+            "'); check that the grammar's characters are ones the "
+            "vocabulary can spell");
+        token = sampler.sample(masked);
+      }
+      constraint->accept(token);
+    } else {
+      token = sampler.sample(logits);
+    }
     sampler.accept(token);
     if (std::find(stop_tokens.begin(), stop_tokens.end(), token) != stop_tokens.end()) {
       stats.stop_reason = "eos";

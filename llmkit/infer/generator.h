@@ -5,6 +5,7 @@
 // Loop (n = tokens generated so far):
 //   logits = session.decode(prompt)                          (prefill, timed)
 //   repeat: stop "max tokens" if n == max_tokens; stop "context full" if the session is full;
+//           stop "grammar" if a grammar is complete and no token can continue it
 //           t = sampler.sample(logits); sampler.accept(t)
 //           t in stop_tokens -> stop "eos" (t is not emitted and not decoded)
 //           emit t's text (see stop strings); logits = session.decode({t})   (decode, timed)
@@ -15,6 +16,13 @@
 // Stop strings: no emitted text ever contains one. Text that could be the start of a stop string
 // is held back until it cannot be any more; when a stop string completes, only the text before
 // it is emitted. The held-back text is emitted at the end when no stop string completed.
+//
+// Grammar (GenerateOptions::grammar): every generated token keeps the text a prefix of a
+// sentence, and the stop tokens are allowed only when the text is a complete sentence. The token
+// is drawn from the unconstrained chain first; when the grammar rejects it, it is drawn again
+// from the logits with every rejected token masked to -inf (infer/token_constraint.h). For pure
+// sampling this is exactly the distribution restricted to the allowed tokens (rejection
+// sampling), and it skips the mask in the common case where the first draw is allowed.
 //
 // Callback: on_text(piece, token) is called once per generated token (piece may be empty while
 // text is held back; the concatenation of all pieces is the answer) and, when text is left at
@@ -31,6 +39,7 @@
 
 #include "llmkit/infer/sampler.h"
 #include "llmkit/infer/session.h"
+#include "llmkit/infer/token_constraint.h"
 
 namespace llmkit::infer {
 
@@ -40,6 +49,11 @@ struct GenerateOptions {
   std::optional<std::vector<int32_t>> stop_tokens;
   std::vector<std::string> stop_strings;  // each non-empty
   SamplerOptions sampler;
+  // Output constrained to this grammar (infer/grammar.h); null: unconstrained.
+  std::shared_ptr<const Grammar> grammar;
+  // The vocabulary's byte trie for the grammar; null: built from the model's tokenizer on each
+  // call (share one across generations: building it walks the whole vocabulary).
+  std::shared_ptr<const TokenTrie> token_trie;
 };
 
 struct GenerateStats {
@@ -47,7 +61,7 @@ struct GenerateStats {
   int64_t generated_tokens = 0;  // not counting an end-of-generation token
   double prefill_seconds = 0.0;  // Session::decode of the prompt
   double decode_seconds = 0.0;   // Session::decode of the generated tokens (not sampling)
-  // "eos", "stop string", "max tokens", "context full", "callback"
+  // "eos", "stop string", "max tokens", "context full", "callback", "grammar"
   std::string stop_reason;
   std::vector<int32_t> tokens;  // the generated tokens (without an end-of-generation token)
   std::string text;             // the emitted text (what on_text received)

@@ -65,6 +65,9 @@ class Model {
   std::shared_ptr<const tokenizer::Tokenizer> shared_tokenizer() const { return tokenizer_; }
   // Throws Error(kNotFound) naming the model path when there is no tokenizer.
   const tokenizer::Tokenizer& require_tokenizer() const;
+  // The chat template's Jinja source from the model file (models/chat_template_source.h); ""
+  // when the file has none or the model was built from weights.
+  const std::string& chat_template() const { return file_.chat_template; }
 
   // "F32", "F16", "Q8_0", ... (the file type of most matrix weights) for reports; types read by
   // dequantisation say so: "Q4_K (as F32)".

@@ -6,6 +6,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/models/arch.h"
+#include "llmkit/models/chat_template_source.h"
 #include "llmkit/models/gguf_conventions.h"
 #include "llmkit/models/model_file_readers.h"
 
@@ -78,6 +79,7 @@ ModelFile open_gguf_model_file(const std::string& path) {
     throw_error(ErrorCode::kCorruptData,
                 str_cat(path, " has tensor '", info.name, "' that its ", what, " does not define"));
   }
+  mf.chat_template = chat_template_from_gguf(*file);
   return mf;
 }
 

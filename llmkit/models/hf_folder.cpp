@@ -10,6 +10,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/base/logging.h"
+#include "llmkit/models/chat_template_source.h"
 #include "llmkit/models/model_file_readers.h"
 #include "llmkit/models/model_io.h"
 #include "llmkit/models/tensor_names.h"
@@ -177,6 +178,7 @@ ModelFile open_model_folder(const std::string& dir_str) {
   }
   const fs::path tokenizer = dir / "tokenizer.model";
   if (fs::is_regular_file(tokenizer)) mf.tokenizer_model_path = tokenizer.string();
+  mf.chat_template = chat_template_from_folder(dir.string());
   return mf;
 }
 

@@ -7,6 +7,7 @@
 
 #include "llmkit/base/error.h"
 #include "llmkit/io/quantize.h"
+#include "llmkit/models/chat_template_source.h"
 #include "llmkit/models/model_file_readers.h"
 #include "llmkit/tensor/view.h"
 
@@ -115,6 +116,7 @@ ModelFile open_model_file(const std::string& path) {
     const fs::path run_tokenizer = fs::path(path) / "tokenizer.model";
     if (fs::exists(run_tokenizer)) file.tokenizer_model_path = run_tokenizer.string();
   }
+  if (file.chat_template.empty()) file.chat_template = chat_template_from_folder(path);
   return file;
 }
 

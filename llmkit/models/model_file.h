@@ -51,6 +51,8 @@ struct ModelFile {
   std::shared_ptr<const io::GgufFile> gguf;
   // A SentencePiece tokenizer.model found beside the weights (folders), else "".
   std::string tokenizer_model_path;
+  // The chat template's Jinja source (chat_template_source.h), "" when the file has none.
+  std::string chat_template;
 };
 
 // Opens any of the accepted inputs. Errors (each naming the file and the offending thing):

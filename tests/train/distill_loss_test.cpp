@@ -108,14 +108,18 @@ TEST(DistillLoss, TopKTargetsAreSortedAndSumToOne) {
     for (int64_t j = 0; j < k; ++j) {
       mass += std::exp(static_cast<double>(t.log_probs[r * k + j]));
       EXPECT_FLOAT_EQ(t.log_probs[r * k + j], d.log_probs[r * V + t.ids[r * k + j]]);
-      if (j > 0) EXPECT_GE(t.log_probs[r * k + j - 1], t.log_probs[r * k + j]);
+      if (j > 0) {
+        EXPECT_GE(t.log_probs[r * k + j - 1], t.log_probs[r * k + j]);
+      }
     }
     EXPECT_NEAR(mass, 1.0, 1e-5);
     // No id outside the top K is more likely than the K-th.
     for (int64_t v = 0; v < V; ++v) {
       bool listed = false;
       for (int64_t j = 0; j < k; ++j) listed |= t.ids[r * k + j] == v;
-      if (!listed) EXPECT_LE(d.log_probs[r * V + v], t.log_probs[r * k + k - 1]);
+      if (!listed) {
+        EXPECT_LE(d.log_probs[r * V + v], t.log_probs[r * k + k - 1]);
+      }
     }
   }
 }
