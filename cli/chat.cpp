@@ -1,6 +1,6 @@
 // `llmkit chat -m MODEL [--system TEXT] [--chat-template FILE] [-n N] [sampling options] [--stop
 // STR]... [-t N] [--ctx N]`: an interactive conversation in the model's chat format (its own chat
-// template, else the built-in format of its architecture: cli/chat_prompt.h).
+// template, else the built-in format of its architecture: chain/chat_formatter.h).
 // Reads one message per line from stdin ("> " on stderr when stdin is a terminal) and streams
 // each answer to stdout. Each turn renders the whole conversation and decodes only the tokens
 // after the longest prefix the session's KV cache already holds (templates may re-render earlier
@@ -15,11 +15,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/chat_prompt.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
 #include "cli/sampling_args.h"
 #include "llmkit/base/error.h"
+#include "llmkit/chain/chat_formatter.h"
 #include "llmkit/infer/generator.h"
 
 namespace llmkit::cli {
@@ -72,7 +72,7 @@ class Chat {
   Chat(const ChatCommand& c, std::shared_ptr<const infer::Model> model)
       : c_(c),
         model_(model),
-        format_(*model, c.chat_template),
+        format_(model, read_chat_template(c.chat_template), c.chat_template),
         session_(model, session_options(*model, c.model)),
         sampler_(resolve_sampler_options(c.sampling), model->config().n_vocab) {
     reset();
@@ -89,7 +89,7 @@ class Chat {
 
   void reset() {
     history_.clear();
-    if (!c_.system.empty()) history_.push_back({"system", c_.system});
+    if (!c_.system.empty()) history_.push_back(chain::system_message(c_.system));
     session_.reset();
     in_cache_.clear();
     sampler_.reset();
@@ -97,8 +97,8 @@ class Chat {
 
   // One user turn: encode, make room, generate, print.
   void turn(const std::string& message) {
-    history_.push_back({"user", message});
-    std::vector<int32_t> tokens = format_.encode(history_, /*add_generation_prompt=*/true);
+    history_.push_back(chain::user_message(message));
+    std::vector<int32_t> tokens = format_.encode(history_, {}, /*add_generation_prompt=*/true);
     if (static_cast<int64_t>(tokens.size()) + reserve_ > session_.n_ctx()) {
       if (!make_room(tokens)) return;
     }
@@ -121,7 +121,7 @@ class Chat {
     std::fflush(stdout);
     in_cache_.insert(in_cache_.end(), fresh.begin(), fresh.end());
     in_cache_.insert(in_cache_.end(), stats.tokens.begin(), stats.tokens.end());
-    history_.push_back({"assistant", stats.text});
+    history_.push_back(chain::assistant_message(stats.text));
     if (g_interrupted) {
       std::fprintf(stderr, "(answer stopped)\n");
     } else if (stats.stop_reason == "context full") {
@@ -138,7 +138,7 @@ class Chat {
     const size_t first = !history_.empty() && history_[0].role == "system" ? 1 : 0;
     size_t dropped = 0;
     for (;;) {
-      tokens = format_.encode(history_, /*add_generation_prompt=*/true);
+      tokens = format_.encode(history_, {}, /*add_generation_prompt=*/true);
       const int64_t need = static_cast<int64_t>(tokens.size()) + reserve_;
       if (need <= n_ctx || history_.size() <= first + 1) break;
       // Drop the oldest message and whatever follows it up to the next user message, so the
@@ -162,11 +162,11 @@ class Chat {
 
   const ChatCommand& c_;
   std::shared_ptr<const infer::Model> model_;
-  ChatPrompt format_;
+  chain::ChatFormatter format_;
   infer::Session session_;
   infer::Sampler sampler_;
   infer::GenerateOptions options_;
-  std::vector<infer::ChatMessage> history_;
+  chain::Messages history_;
   std::vector<int32_t> in_cache_;  // the tokens the session's KV cache holds
   int64_t reserve_ = 0;
 };

@@ -7,7 +7,7 @@
 // (EOS, <end_of_turn>, <|eot_id|>; none with --ignore-eos), a --stop text (not printed), after
 // -n tokens (-1: until the context is full) or on Ctrl-C (the statistics line still follows).
 // --chat: the prompt is one user message (after --system when given) in the model's chat format
-// (cli/chat_prompt.h: its template, BOS policy and end tokens); only the answer is printed.
+// (chain/chat_formatter.h: its template, BOS policy and end tokens); only the answer is printed.
 // --grammar (GBNF), --json-schema, --regex: the generated text is constrained to the grammar
 // (infer/grammar.h, json_schema_grammar.h, regex_grammar.h); generation also ends ("grammar")
 // when the text is complete and nothing can follow.
@@ -17,11 +17,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/chat_prompt.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
 #include "cli/sampling_args.h"
 #include "llmkit/base/error.h"
+#include "llmkit/chain/chat_formatter.h"
 #include "llmkit/infer/generator.h"
 #include "llmkit/infer/grammar.h"
 #include "llmkit/infer/json_schema_grammar.h"
@@ -105,11 +105,11 @@ void run_generate(const GenerateCommand& c) {
   const tokenizer::Tokenizer& tok = model->require_tokenizer();
   std::vector<int32_t> ids;
   if (c.chat) {
-    ChatPrompt chat(*model, c.chat_template);
-    std::vector<infer::ChatMessage> messages;
-    if (!c.system.empty()) messages.push_back({"system", c.system});
-    messages.push_back({"user", text});
-    ids = chat.encode(messages, /*add_generation_prompt=*/true);
+    chain::ChatFormatter chat(model, read_chat_template(c.chat_template), c.chat_template);
+    chain::Messages messages;
+    if (!c.system.empty()) messages.push_back(chain::system_message(c.system));
+    messages.push_back(chain::user_message(text));
+    ids = chat.encode(messages, {}, /*add_generation_prompt=*/true);
     if (!c.ignore_eos) options.stop_tokens = chat.stop_tokens();
     for (const std::string& s : chat.stop_strings()) options.stop_strings.push_back(s);
   } else {

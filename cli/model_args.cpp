@@ -1,5 +1,8 @@
 #include "cli/model_args.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <algorithm>
 #include <cstdio>
 #include <thread>
@@ -62,6 +65,15 @@ std::shared_ptr<const infer::Model> load_model_for_inference(const ModelArgs& ar
                model->weight_type_name().c_str(), m.weights / kMiB, m.kv_cache / kMiB,
                static_cast<long long>(o.n_ctx), m.activations / kMiB, m.total() / kMiB);
   return model;
+}
+
+std::string read_chat_template(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "cannot open chat template file '", path, "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace llmkit::cli

@@ -33,6 +33,10 @@ int resolve_threads(const ModelArgs& args);
 // to stderr.
 std::shared_ptr<const infer::Model> load_model_for_inference(const ModelArgs& args);
 
+// The Jinja source of a --chat-template file, or "" for path "" (the model's own template).
+// Throws Error(kNotFound) naming the file when it cannot be read.
+std::string read_chat_template(const std::string& path);
+
 // Session options from the arguments (context bounded by the model's).
 infer::SessionOptions session_options(const infer::Model& model, const ModelArgs& args);
 

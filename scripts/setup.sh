@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece libpcre2-dev libutf8proc-dev
+  libcpp-httplib-dev libsqlite3-dev
   nodejs
   python3 python3-numpy python3-jinja2 python3-jsonschema
 )
