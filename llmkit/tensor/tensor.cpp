@@ -4,7 +4,9 @@
 
 namespace llmkit {
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype, true); }
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  return allocate(shape, dtype, true);
+}
 
 Tensor Tensor::uninitialized(const Shape& shape, DType dtype) {
   return allocate(shape, dtype, false);

@@ -15,8 +15,8 @@ template <typename Fn>
 void expect_error(Fn&& fn, ErrorCode code, const std::vector<std::string>& parts) {
   try {
     fn();
-    ADD_FAILURE() << "no error thrown (expected one mentioning "
-                  << ::testing::PrintToString(parts) << ")";
+    ADD_FAILURE() << "no error thrown (expected one mentioning " << ::testing::PrintToString(parts)
+                  << ")";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), code) << e.what();
     for (const std::string& part : parts) {
