@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "llmkit/base/atomic_file.h"
 #include "llmkit/base/error.h"
 #include "llmkit/base/timer.h"
 #include "llmkit/chain/callbacks.h"
@@ -40,17 +41,8 @@ struct ChainCommand {
   int64_t ctx = 0;
 };
 
-std::string read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "chain run: cannot open ", what, " '", path,
-                    "'");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 nlohmann::json parse_input(const std::string& arg) {
-  const std::string text = arg.starts_with("@") ? read_text(arg.substr(1), "input file") : arg;
+  const std::string text = arg.starts_with("@") ? read_file(arg.substr(1)) : arg;
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

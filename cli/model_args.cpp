@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "llmkit/base/atomic_file.h"
 #include "llmkit/base/error.h"
 
 namespace llmkit::cli {
@@ -68,12 +69,7 @@ std::shared_ptr<const infer::Model> load_model_for_inference(const ModelArgs& ar
 }
 
 std::string read_chat_template(const std::string& path) {
-  if (path.empty()) return "";
-  std::ifstream in(path, std::ios::binary);
-  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "cannot open chat template file '", path, "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return path.empty() ? "" : read_file(path);
 }
 
 }  // namespace llmkit::cli

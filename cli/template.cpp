@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "llmkit/base/atomic_file.h"
 #include "llmkit/base/error.h"
 #include "llmkit/io/gguf.h"
 #include "llmkit/models/chat_template_source.h"
@@ -36,18 +37,9 @@ struct TemplateCommand {
   CLI::Option* eos_option = nullptr;
 };
 
-std::string read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "template render: cannot open ", what, " '",
-                    path, "'");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 nlohmann::ordered_json read_json(const std::string& path, const char* what) {
   try {
-    return nlohmann::ordered_json::parse(read_text(path, what));
+    return nlohmann::ordered_json::parse(read_file(path));
   } catch (const nlohmann::json::exception& e) {
     throw_error(ErrorCode::kInvalidArgument,
                 str_cat("template render: ", what, " '", path, "' is not valid JSON: ", e.what()));
@@ -79,7 +71,7 @@ ModelTemplate model_template(const std::string& model) {
                       "tokenizer_config.json); give one with --template FILE");
     const fs::path config_path = fs::path(model) / "tokenizer_config.json";
     if (fs::exists(config_path)) {
-      const nlohmann::json config = nlohmann::json::parse(read_text(config_path, "config"));
+      const nlohmann::json config = nlohmann::json::parse(read_file(config_path));
       t.bos_token = prompt::special_token_from_tokenizer_config(config, "bos_token");
       t.eos_token = prompt::special_token_from_tokenizer_config(config, "eos_token");
     }
@@ -110,7 +102,7 @@ void run_template_render(const TemplateCommand& c) {
                "template render: give exactly one of --template FILE or -m MODEL");
   ModelTemplate t;
   if (!c.template_file.empty()) {
-    t.source = read_text(c.template_file, "template");
+    t.source = read_file(c.template_file);
     t.name = c.template_file;
   } else {
     t = model_template(c.model);

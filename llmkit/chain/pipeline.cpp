@@ -1,4 +1,5 @@
 #include "llmkit/chain/pipeline.h"
+#include "llmkit/base/atomic_file.h"
 
 #include <fstream>
 #include <sstream>
@@ -127,13 +128,10 @@ Pipeline build_pipeline(const nlohmann::json& spec, std::shared_ptr<const ChatMo
 
 Pipeline load_pipeline(const std::string& path, std::shared_ptr<const ChatModel> model,
                        const nlohmann::json& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "cannot open pipeline file '", path, "'");
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = read_file(path);
   nlohmann::json spec;
   try {
-    spec = nlohmann::json::parse(text.str());
+    spec = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw_error(ErrorCode::kInvalidArgument,
                 str_cat("pipeline file '", path, "' is not valid JSON: ", e.what()));

@@ -1,4 +1,5 @@
 #include "llmkit/models/chat_template_source.h"
+#include "llmkit/base/atomic_file.h"
 
 #include <filesystem>
 #include <fstream>
@@ -10,18 +11,6 @@
 namespace llmkit::models {
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  LLMKIT_CHECK_CODE(in.good(), ErrorCode::kNotFound, "cannot read '", path.string(), "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 std::string chat_template_from_gguf(const io::GgufFile& gguf) {
   const std::string key = "tokenizer.chat_template";
   return gguf.has(key) ? gguf.get_string(key) : std::string();
@@ -29,12 +18,12 @@ std::string chat_template_from_gguf(const io::GgufFile& gguf) {
 
 std::string chat_template_from_folder(const std::string& folder) {
   const fs::path jinja = fs::path(folder) / "chat_template.jinja";
-  if (fs::is_regular_file(jinja)) return read_text(jinja);
+  if (fs::is_regular_file(jinja)) return read_file(jinja.string());
   const fs::path config_path = fs::path(folder) / "tokenizer_config.json";
   if (!fs::is_regular_file(config_path)) return "";
   nlohmann::json config;
   try {
-    config = nlohmann::json::parse(read_text(config_path));
+    config = nlohmann::json::parse(read_file(config_path.string()));
   } catch (const nlohmann::json::exception& e) {
     throw_error(ErrorCode::kCorruptData,
                 str_cat(config_path.string(), " is not valid JSON: ", e.what()));
