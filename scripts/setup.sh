@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece libpcre2-dev libutf8proc-dev
   libcpp-httplib-dev libsqlite3-dev
+  libgumbo-dev libpoppler-cpp-dev libhnswlib-dev libxxhash-dev
   nodejs
   python3 python3-numpy python3-jinja2 python3-jsonschema
 )

@@ -30,6 +30,13 @@ struct CheckpointContents {
 // Writes <run_dir>/checkpoint atomically (see above).
 void save_checkpoint(const std::string& run_dir, const CheckpointContents& contents);
 
+// The two halves of that protocol, for runs that save other contents: stage_checkpoint makes an
+// empty <run_dir>/checkpoint.tmp and returns its path (Error(kIo) when it cannot);
+// publish_checkpoint swaps it in as <run_dir>/checkpoint (the previous one is moved to
+// checkpoint.old first and removed last, so a crash always leaves one complete folder).
+std::string stage_checkpoint(const std::string& run_dir);
+void publish_checkpoint(const std::string& run_dir);
+
 // The checkpoint folder of a run ("<run>/checkpoint", or the ".old" left by a crash), or "" if
 // none exists.
 std::string find_checkpoint(const std::string& run_dir);
