@@ -91,10 +91,10 @@ echo "RAG over the corpus: questions, the default embedder, a reading-comprehens
 "$bin" make-qa --corpus data/corpora/sotu --out "$work/qa_train" --max-per-document 40
 # 8. The embedded default embedder: a small BERT-style encoder trained contrastively (in-batch
 #    negatives) on the pairs, written as a llama.cpp "bert" GGUF that `rag index` finds by itself.
-embed_steps=${LLMKIT_MAIN_EMBED_STEPS:-400}
+embed_steps=${LLMKIT_MAIN_EMBED_STEPS:-800}
 rm -rf "$work/embedder"
 "$bin" train-embedder --pairs "$work/qa_train/pairs.jsonl" --tokenizer "$work/tokenizer.model" \
-  --out "$work/embedder" --steps "$embed_steps" --batch 32 --threads 2
+  --out "$work/embedder" --steps "$embed_steps" --batch 64 --threads 2
 # 9. Supervised fine-tuning of the demo model on the conversations (loss on the answers only).
 sft_steps=${LLMKIT_MAIN_SFT_STEPS:-120}
 rm -rf "$work/sft"
