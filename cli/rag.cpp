@@ -21,6 +21,7 @@
 #include "cli/rag_index_config.h"
 #include "llmkit/base/error.h"
 #include "llmkit/base/timer.h"
+#include "llmkit/base/utf8.h"
 #include "llmkit/chain/local_chat_model.h"
 #include "llmkit/rag/indexer.h"
 #include "llmkit/rag/qa_chain.h"
@@ -155,13 +156,7 @@ std::string one_line(const std::string& text, size_t max_bytes) {
     } else {
       out += ch;
     }
-    if (out.size() >= max_bytes) {
-      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
-        out.pop_back();
-      }
-      if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-      return out + "...";
-    }
+    if (out.size() > max_bytes) return out.substr(0, utf8_prefix_length(out, max_bytes)) + "...";
   }
   return out;
 }

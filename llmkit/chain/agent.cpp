@@ -3,6 +3,7 @@
 #include <set>
 
 #include "llmkit/base/error.h"
+#include "llmkit/base/utf8.h"
 #include "llmkit/chain/native_protocol.h"
 #include "llmkit/chain/react_protocol.h"
 
@@ -66,8 +67,7 @@ void to_json(nlohmann::json& j, const AgentInput& input) {
 std::string truncate_observation(const std::string& text, size_t max_bytes, bool* truncated) {
   if (truncated) *truncated = text.size() > max_bytes;
   if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const size_t cut = utf8_prefix_length(text, max_bytes);
   return text.substr(0, cut) +
          str_cat("\n[observation truncated: ", cut, " of ", text.size(), " bytes shown]");
 }

@@ -1,6 +1,7 @@
 #include "llmkit/chain/callbacks.h"
 
 #include "llmkit/base/error.h"
+#include "llmkit/base/utf8.h"
 
 namespace llmkit::chain {
 
@@ -46,9 +47,7 @@ nlohmann::json shorten_for_trace(nlohmann::json value) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
     if (s.size() > kMaxTraceString) {
-      size_t cut = kMaxTraceString;
-      while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-      return s.substr(0, cut) + "...";
+      return s.substr(0, utf8_prefix_length(s, kMaxTraceString)) + "...";
     }
   } else if (value.is_structured()) {
     for (auto& item : value) item = shorten_for_trace(std::move(item));

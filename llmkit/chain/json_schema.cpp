@@ -23,20 +23,6 @@ std::string describe_violations(const std::vector<SchemaViolation>& violations) 
   return out;
 }
 
-std::string json_pointer_append(const std::string& pointer, const std::string& token) {
-  std::string out = pointer + "/";
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string json_type_name(const json& value) {
   switch (value.type()) {
     case json::value_t::null:

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "llmkit/infer/json_schema_grammar.h"
+
 namespace llmkit::chain {
 
 struct SchemaViolation {
@@ -36,8 +38,8 @@ std::vector<SchemaViolation> validate_json(const nlohmann::json& schema,
 // The violations joined by "; ", or "" when valid.
 std::string describe_violations(const std::vector<SchemaViolation>& violations);
 
-// Appends one escaped reference token to a JSON pointer: ("/a", "b/c") -> "/a/b~1c".
-std::string json_pointer_append(const std::string& pointer, const std::string& token);
+// Appends one escaped reference token to a JSON pointer (the grammar compiler's, shared).
+using infer::json_pointer_append;
 
 // The JSON type name of value as the schema's "type" keyword writes it ("integer" for whole
 // numbers stored as integers, "number" otherwise).

@@ -10,12 +10,10 @@
 #include "llmkit/infer/json_schema_terms.h"
 
 namespace llmkit::infer {
-namespace json_schema_detail {
-namespace {
 
-std::string pointer_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
+std::string json_pointer_append(const std::string& pointer, const std::string& token) {
+  std::string out = pointer + "/";
+  for (char c : token) {
     if (c == '~') {
       out += "~0";
     } else if (c == '/') {
@@ -26,6 +24,9 @@ std::string pointer_token(const std::string& key) {
   }
   return out;
 }
+
+namespace json_schema_detail {
+namespace {
 
 std::string shown(const std::string& path) {
   return path.empty() ? "/ (the root)" : path;
@@ -44,7 +45,7 @@ std::string sanitize(const std::string& s) {
 }  // namespace
 
 std::string child(const std::string& path, const std::string& key) {
-  return path + "/" + pointer_token(key);
+  return json_pointer_append(path, key);
 }
 
 void fail(const std::string& path, const std::string& what) {

@@ -51,6 +51,10 @@
 
 namespace llmkit::infer {
 
+// Appends one reference token to a JSON pointer, escaped as RFC 6901 says ('~' -> "~0", '/' ->
+// "~1"): ("/a", "b/c") -> "/a/b~1c".
+std::string json_pointer_append(const std::string& pointer, const std::string& token);
+
 // A complete grammar whose `root` rule matches the JSON texts described above. Throws
 // Error(kInvalidArgument) for unsupported or unsatisfiable schemas (see above).
 std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema);

@@ -5,18 +5,11 @@
 #include <utility>
 
 #include "llmkit/base/error.h"
+#include "llmkit/base/utf8.h"
 #include "llmkit/rag/qa_prompt.h"
 
 namespace llmkit::rag {
 namespace {
-
-// The longest prefix of text of at most max_bytes that ends on a UTF-8 character boundary.
-std::string cut_utf8(const std::string& text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
 
 std::string trim(const std::string& s) {
   const auto first = s.find_first_not_of(" \t\r\n");
@@ -68,7 +61,8 @@ std::string QaChain::prompt_for(const std::string& question,
   std::vector<QaSource> sources;
   sources.reserve(hits.size());
   for (const auto& hit : hits) {
-    sources.push_back(QaSource{cut_utf8(hit.chunk.text, options_.max_source_bytes)});
+    sources.push_back(QaSource{
+        hit.chunk.text.substr(0, utf8_prefix_length(hit.chunk.text, options_.max_source_bytes))});
   }
   return qa_user_message(question, sources);
 }

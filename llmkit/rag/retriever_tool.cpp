@@ -1,6 +1,7 @@
 #include "llmkit/rag/retriever_tool.h"
 
 #include "llmkit/base/error.h"
+#include "llmkit/base/utf8.h"
 
 namespace llmkit::rag {
 
@@ -11,9 +12,7 @@ std::string format_passages(const std::vector<SearchHit>& hits, std::size_t max_
     const SearchHit& h = hits[i];
     std::string text = h.chunk.text;
     if (text.size() > max_passage_bytes) {
-      std::size_t end = max_passage_bytes;
-      while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-      text = text.substr(0, end) + "...";
+      text = text.substr(0, utf8_prefix_length(text, max_passage_bytes)) + "...";
     }
     if (i) out += "\n\n";
     out += str_cat("[", i + 1, "] ", h.chunk.source, ":", h.chunk.begin, "-", h.chunk.end);
