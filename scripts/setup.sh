@@ -13,7 +13,7 @@ packages=(
   libsentencepiece-dev sentencepiece libpcre2-dev libutf8proc-dev
   libcpp-httplib-dev libsqlite3-dev
   libgumbo-dev libpoppler-cpp-dev libhnswlib-dev libxxhash-dev
-  nodejs
+  nodejs chromium
   python3 python3-numpy python3-jinja2 python3-jsonschema
 )
 if [ "${1:-}" = "--bench" ]; then
@@ -41,3 +41,6 @@ bash "$(dirname "$0")/install_corpus.sh"
 
 # npm packages the tests use as independent references (data/npm/, ignored by git).
 bash "$(dirname "$0")/install_test_oracles.sh"
+
+# The chat page's browser libraries (web/node_modules/, ignored by git), embedded at build time.
+bash "$(dirname "$0")/install_web_deps.sh"

@@ -13,6 +13,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -288,7 +289,161 @@ LLMKIT_TARGET_VNNI void dot_rows_split_vnni(const Q* qs, const uint16_t* d, int6
   }
 }
 
+// The values of split pair i, offset for dpbusd (Q8_0: to unsigned; Q4_0: nibbles unpacked).
+LLMKIT_TARGET_VNNI inline __m512i split_pair_values(const int8_t* q, int64_t i) {
+  return _mm512_xor_si512(_mm512_loadu_si512(q + 64 * i),
+                          _mm512_set1_epi8(static_cast<char>(0x80)));
+}
+LLMKIT_TARGET_VNNI inline __m512i split_pair_values(const uint8_t* q, int64_t i) {
+  const __m256i qq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * i));
+  return _mm512_and_si512(
+      _mm512_inserti64x4(_mm512_zextsi256_si512(qq), _mm256_srli_epi16(qq, 4), 1),
+      _mm512_set1_epi8(0x0F));
+}
+
+// Activation scales spread over the lanes of each pair as the weight type lays them out:
+// dxp[16 i + lane] = dx[block of that lane in pair i].
+LLMKIT_TARGET_VNNI void spread_pair_scales(const PreparedX& p, int64_t n_pairs, bool q4,
+                                           std::vector<float>& dxp) {
+  dxp.resize(static_cast<size_t>(n_pairs * 16));
+  for (int64_t i = 0; i < n_pairs; ++i) {
+    for (int lane = 0; lane < 16; ++lane) {
+      dxp[16 * i + lane] = p.dx[2 * i + (q4 ? (lane / 4) % 2 : lane / 8)];
+    }
+  }
+}
+
+struct PreparedMulti {
+  PreparedX x;
+  std::vector<float> dxp;
+};
+
+std::vector<PreparedMulti>& thread_multi_buffers() {
+  thread_local std::vector<PreparedMulti> buffers;
+  return buffers;
+}
+
+// Rows in the split layout against NX activations at once: each weight pair is loaded, offset
+// and its scales converted once for all of them. Same products and sums per activation as
+// dot_rows_split_vnni except that d_w * d_x is formed per lane (equal values, same rounding).
+template <class Q, int NX>
+LLMKIT_TARGET_VNNI void dot_rows_split_vnni_multi(const Q* qs, const uint16_t* d, int64_t n_rows,
+                                                  int64_t n_blocks, const PreparedMulti* px,
+                                                  const io::BlockQ8_0* const* xs,
+                                                  float* const* outs) {
+  constexpr bool kQ4 = std::is_same_v<Q, uint8_t>;
+  constexpr int64_t kBlockBytes = kQ4 ? 16 : 32;
+  const int64_t n_pairs = n_blocks / 2;
+  const auto& perm = kQ4 ? kScalePermutations.q4 : kScalePermutations.q8;
+  const __m512i perm0 = _mm512_load_si512(perm[0]);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const Q* q = qs + r * n_blocks * kBlockBytes;
+    const uint16_t* dr = d + r * n_blocks;
+    __m512 acc[NX];
+    for (int j = 0; j < NX; ++j) acc[j] = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n_pairs; i += 8) {
+      const __m512 wscales =
+          _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(dr + 2 * i)));
+      for (int k = 0; k < 8; ++k) {
+        const __m512i v = split_pair_values(q, i + k);
+        const __m512 ws = _mm512_permutexvar_ps(_mm512_load_si512(perm[k]), wscales);
+        for (int j = 0; j < NX; ++j) {
+          const PreparedX& p = px[j].x;
+          const __m512i s =
+              _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * (i + k)), v,
+                                  _mm512_loadu_si512(p.packed.data() + 64 * (i + k)));
+          acc[j] = _mm512_fmadd_ps(
+              _mm512_cvtepi32_ps(s),
+              _mm512_mul_ps(ws, _mm512_loadu_ps(px[j].dxp.data() + 16 * (i + k))), acc[j]);
+        }
+      }
+    }
+    for (; i < n_pairs; ++i) {
+      const __m512i v = split_pair_values(q, i);
+      const float ones[2] = {1.0f, 1.0f};
+      const __m512 ws = pair_scale(dr[2 * i], dr[2 * i + 1], ones, perm0);
+      for (int j = 0; j < NX; ++j) {
+        const PreparedX& p = px[j].x;
+        const __m512i s = _mm512_dpbusd_epi32(_mm512_loadu_si512(p.corr512.data() + 16 * i), v,
+                                              _mm512_loadu_si512(p.packed.data() + 64 * i));
+        acc[j] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(s),
+                            _mm512_mul_ps(ws, _mm512_loadu_ps(px[j].dxp.data() + 16 * i)), acc[j]);
+      }
+    }
+    for (int j = 0; j < NX; ++j) {
+      float total = _mm512_reduce_add_ps(acc[j]);
+      if (n_blocks % 2 != 0) {
+        const int64_t b = n_blocks - 1;
+        const PreparedX& p = px[j].x;
+        if constexpr (kQ4) {
+          io::BlockQ4_0 blk;
+          blk.d = dr[b];
+          std::memcpy(blk.qs, q + b * kBlockBytes, kBlockBytes);
+          total += tail_dot(blk, xs[j][b], p, p.dx[b]);
+        } else {
+          io::BlockQ8_0 blk;
+          blk.d = dr[b];
+          std::memcpy(blk.qs, q + b * kBlockBytes, kBlockBytes);
+          total += tail_dot(blk, xs[j][b], p, p.dx[b]);
+        }
+      }
+      outs[j][r] = total;
+    }
+  }
+}
+
+// Prepares the n_x activations, then runs the multi-activation kernel in groups of up to 4.
+template <class Q>
+LLMKIT_TARGET_VNNI void dot_rows_split_multi(const Q* qs, const uint16_t* d, int64_t n_rows,
+                                             int64_t n_blocks, const io::BlockQ8_0* x, int64_t n_x,
+                                             float* out, int64_t out_stride) {
+  constexpr bool kQ4 = std::is_same_v<Q, uint8_t>;
+  std::vector<PreparedMulti>& px = thread_multi_buffers();
+  if (static_cast<int64_t>(px.size()) < n_x) px.resize(static_cast<size_t>(n_x));
+  for (int64_t j = 0; j < n_x; ++j) {
+    prepare_vnni(x + j * n_blocks, n_blocks, kQ4, px[j].x);
+    spread_pair_scales(px[j].x, n_blocks / 2, kQ4, px[j].dxp);
+  }
+  for (int64_t j0 = 0; j0 < n_x; j0 += 4) {
+    const int64_t g = std::min<int64_t>(4, n_x - j0);
+    const io::BlockQ8_0* xs[4];
+    float* outs[4];
+    for (int64_t j = 0; j < g; ++j) {
+      xs[j] = x + (j0 + j) * n_blocks;
+      outs[j] = out + (j0 + j) * out_stride;
+    }
+    switch (g) {
+      case 1:
+        dot_rows_split_vnni_multi<Q, 1>(qs, d, n_rows, n_blocks, px.data() + j0, xs, outs);
+        break;
+      case 2:
+        dot_rows_split_vnni_multi<Q, 2>(qs, d, n_rows, n_blocks, px.data() + j0, xs, outs);
+        break;
+      case 3:
+        dot_rows_split_vnni_multi<Q, 3>(qs, d, n_rows, n_blocks, px.data() + j0, xs, outs);
+        break;
+      default:
+        dot_rows_split_vnni_multi<Q, 4>(qs, d, n_rows, n_blocks, px.data() + j0, xs, outs);
+        break;
+    }
+  }
+}
+
 }  // namespace
+
+void dot_rows_q8_0_split_vnni_multi(const int8_t* qs, const uint16_t* d, int64_t n_rows,
+                                    int64_t n_blocks, const io::BlockQ8_0* x, int64_t n_x,
+                                    float* out, int64_t out_stride) {
+  if (n_rows > 0 && n_x > 0) dot_rows_split_multi(qs, d, n_rows, n_blocks, x, n_x, out, out_stride);
+}
+
+void dot_rows_q4_0_split_vnni_multi(const uint8_t* qs, const uint16_t* d, int64_t n_rows,
+                                    int64_t n_blocks, const io::BlockQ8_0* x, int64_t n_x,
+                                    float* out, int64_t out_stride) {
+  if (n_rows > 0 && n_x > 0) dot_rows_split_multi(qs, d, n_rows, n_blocks, x, n_x, out, out_stride);
+}
 
 void dot_rows_q8_0_split_vnni(const int8_t* qs, const uint16_t* d, int64_t n_rows, int64_t n_blocks,
                               const io::BlockQ8_0* x, float* out) {
@@ -387,6 +542,10 @@ void dot_rows_q8_0_split_vnni(const int8_t*, const uint16_t*, int64_t, int64_t,
 void dot_rows_q4_0_split_vnni(const uint8_t*, const uint16_t*, int64_t, int64_t,
                               const io::BlockQ8_0*, float*) {}
 void dot_rows_q4_0_avx2(const io::BlockQ4_0*, int64_t, int64_t, const io::BlockQ8_0*, float*) {}
+void dot_rows_q8_0_split_vnni_multi(const int8_t*, const uint16_t*, int64_t, int64_t,
+                                    const io::BlockQ8_0*, int64_t, float*, int64_t) {}
+void dot_rows_q4_0_split_vnni_multi(const uint8_t*, const uint16_t*, int64_t, int64_t,
+                                    const io::BlockQ8_0*, int64_t, float*, int64_t) {}
 }  // namespace llmkit::infer::kernels::x86
 
 #endif

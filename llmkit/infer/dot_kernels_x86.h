@@ -33,6 +33,15 @@ void dot_rows_q8_0_split_vnni(const int8_t* qs, const uint16_t* d, int64_t n_row
                               const io::BlockQ8_0* x, float* out);
 void dot_rows_q4_0_split_vnni(const uint8_t* qs, const uint16_t* d, int64_t n_rows,
                               int64_t n_blocks, const io::BlockQ8_0* x, float* out);
+// The same rows against n_x activations x [n_x * n_blocks] at once: out[j * out_stride + r] is
+// exactly what the single-activation split kernel gives for activation j (each weight pair is
+// loaded and its scales converted once for all activations; decoding several sessions together).
+void dot_rows_q8_0_split_vnni_multi(const int8_t* qs, const uint16_t* d, int64_t n_rows,
+                                    int64_t n_blocks, const io::BlockQ8_0* x, int64_t n_x,
+                                    float* out, int64_t out_stride);
+void dot_rows_q4_0_split_vnni_multi(const uint8_t* qs, const uint16_t* d, int64_t n_rows,
+                                    int64_t n_blocks, const io::BlockQ8_0* x, int64_t n_x,
+                                    float* out, int64_t out_stride);
 void dot_rows_q8_0_avx2(const io::BlockQ8_0* w, int64_t n_rows, int64_t n_blocks,
                         const io::BlockQ8_0* x, float* out);
 void dot_rows_q4_0_avx2(const io::BlockQ4_0* w, int64_t n_rows, int64_t n_blocks,

@@ -255,11 +255,12 @@ std::string Converter::visit_integer(const json& schema, const std::string& path
     if (!schema.contains(key)) continue;
     const json& v = schema[key];
     if (!v.is_number()) fail(child(path, key), str_cat("'", key, "' must be a number"));
-    const double x = v.get<double>();
-    if (!(std::fabs(x) <= static_cast<double>(json_terms::kMaxIntBound))) {
-      fail(child(path, key),
-           str_cat("'", key, "' beyond ±", json_terms::kMaxIntBound, " is not supported"));
-    }
+    // A bound beyond the grammar's integers (e.g. zod's ±(2^53 - 1)) is clamped to them: every
+    // integer the grammar allows then still satisfies the schema.
+    const double limit = static_cast<double>(json_terms::kMaxIntBound);
+    const double raw = v.get<double>();
+    if (std::isnan(raw)) fail(child(path, key), str_cat("'", key, "' must be a number"));
+    const double x = std::clamp(raw, -limit, limit);
     if (key == "minimum" || key == "exclusiveMinimum") {
       const auto b = static_cast<int64_t>(key == "minimum" ? std::ceil(x) : std::floor(x) + 1);
       lo = lo ? std::max(*lo, b) : b;
@@ -281,8 +282,11 @@ std::string Converter::visit_number(const json& schema, const std::string& path,
     if (!schema.contains(key)) continue;
     const json& v = schema[key];
     if (!v.is_number()) fail(child(path, key), str_cat("'", key, "' must be a number"));
-    const double x = v.get<double>();
-    if (x != std::floor(x) || !(std::fabs(x) <= static_cast<double>(json_terms::kMaxIntBound))) {
+    const double limit = static_cast<double>(json_terms::kMaxIntBound);
+    const double raw = v.get<double>();
+    // Bounds beyond the grammar's range are clamped to it (the allowed values stay valid).
+    const double x = std::isnan(raw) ? raw : std::clamp(raw, -limit, limit);
+    if (x != std::floor(x)) {
       fail(child(path, key),
            str_cat("'", key, "' on type number must be a whole number within ±",
                    json_terms::kMaxIntBound, " (other bounds are not supported)"));

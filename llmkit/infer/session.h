@@ -18,6 +18,8 @@
 
 namespace llmkit::infer {
 
+class ForwardBuffers;
+
 struct SessionOptions {
   int64_t n_ctx = 0;      // context (KV cache) length; 0: min(model n_ctx, 4096)
   int64_t n_batch = 512;  // most tokens per forward step (longer inputs are split)
@@ -68,8 +70,8 @@ class Session {
   KvCache cache_;
   int64_t position_ = 0;
   std::vector<float> last_logits_;
-  struct Scratch;
-  std::shared_ptr<Scratch> scratch_;
+  friend class BatchDecoder;  // appends to several sessions in one forward step
+  std::shared_ptr<ForwardBuffers> scratch_;
 };
 
 }  // namespace llmkit::infer

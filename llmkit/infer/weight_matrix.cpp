@@ -256,6 +256,47 @@ void WeightMatrix::matvec_group(std::span<const WeightMatrix* const> ws, const f
       min_rows);
 }
 
+void WeightMatrix::matvec_rows(const float* x, int64_t n, float* y, MatmulScratch& scratch) const {
+  LLMKIT_CHECK(n >= 0, "WeightMatrix::matvec_rows: n = ", n, " must be >= 0");
+  if (n == 0 || rows_ == 0) return;
+  const io::BlockQ8_0* xq = nullptr;
+  const int64_t blocks = input_blocks();
+  if (blocks > 0) {
+    if (scratch.xq_.size() < static_cast<size_t>(n * blocks)) {
+      scratch.xq_.resize(static_cast<size_t>(n * blocks));
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      kernels::quantize_q8_0(x + i * cols_, cols_, scratch.xq_.data() + i * blocks);
+    }
+    xq = scratch.xq_.data();
+  }
+  // Rows per inner tile: about 64 KiB of weights, which stay in L1/L2 across the n inputs.
+  const int64_t tile = std::max<int64_t>(1, (64 << 10) / std::max<int64_t>(row_bytes_, 1));
+  const int64_t min_rows =
+      std::max<int64_t>(tile, kMatvecElemsPerTask / std::max<int64_t>(cols_ * n, 1));
+  parallel_for(
+      rows_,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r0 = begin; r0 < end; r0 += tile) {
+          const int64_t r1 = std::min(end, r0 + tile);
+          if (is_split() && type_ == io::GgmlType::kQ8_0) {
+            kernels::x86::dot_rows_q8_0_split_vnni_multi(
+                static_cast<const int8_t*>(data_) + r0 * blocks * 32, scales_ + r0 * blocks,
+                r1 - r0, blocks, xq, n, y + r0, rows_);
+          } else if (is_split() && type_ == io::GgmlType::kQ4_0) {
+            kernels::x86::dot_rows_q4_0_split_vnni_multi(
+                static_cast<const uint8_t*>(data_) + r0 * blocks * 16, scales_ + r0 * blocks,
+                r1 - r0, blocks, xq, n, y + r0, rows_);
+          } else {
+            for (int64_t i = 0; i < n; ++i) {
+              dot_rows(r0, r1, x + i * cols_, xq ? xq + i * blocks : nullptr, y + i * rows_);
+            }
+          }
+        }
+      },
+      min_rows);
+}
+
 void WeightMatrix::rows_to_f32(int64_t r0, int64_t n, float* out) const {
   LLMKIT_CHECK_CODE(r0 >= 0 && n >= 0 && r0 + n <= rows_, ErrorCode::kOutOfRange,
                     "WeightMatrix: rows [", r0, ", ", r0 + n, ") outside the ", rows_,

@@ -84,6 +84,11 @@ class WeightMatrix {
 
   // y[rows] = W x for x [cols]. x and y must not overlap.
   void matvec(const float* x, float* y, MatmulScratch& scratch) const;
+  // Y[n, rows] = X[n, cols] W^T through the matvec kernels (each row of Y equals matvec of that
+  // row of X, bit for bit): every block of weight rows is read once for all n inputs while it is
+  // in cache. For small n (decoding several sessions in one step), where matmul's dequantised
+  // panels and BLAS packing cost more than they save. X and Y must not overlap.
+  void matvec_rows(const float* x, int64_t n, float* y, MatmulScratch& scratch) const;
   // ys[i][rows_i] = ws[i] x for matrices that share the input (Q, K and V; gate and up): one
   // quantisation of x and one parallel loop over all their rows. All must have the same cols.
   static void matvec_group(std::span<const WeightMatrix* const> ws, const float* x,

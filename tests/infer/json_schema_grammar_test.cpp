@@ -302,6 +302,8 @@ TEST(JsonSchemaGrammar, IntegerRangesMatchArithmetic) {
       {R"("minimum": 100, "maximum": 100)", 100, 100},
       {R"("minimum": -3, "maximum": 3)", -3, 3},
       {R"("minimum": 7, "maximum": 700001)", 7, 700001},
+      // zod's integer bounds, ±(2^53 - 1): beyond the grammar's range, clamped to it.
+      {R"("minimum": -9007199254740991, "maximum": 9007199254740991)", INT64_MIN, INT64_MAX},
   };
   for (const Range& r : ranges) {
     const std::string schema = R"({"type": "integer", )" + r.keywords + "}";
@@ -319,6 +321,8 @@ TEST(JsonSchemaGrammar, IntegerRangesMatchArithmetic) {
     }
     EXPECT_FALSE(grammar_matches(*grammar, "01"));
     EXPECT_FALSE(grammar_matches(*grammar, "-0"));
+    // Never a value beyond 2^53 - 1, whatever the bounds.
+    EXPECT_FALSE(grammar_matches(*grammar, "99999999999999999"));
   }
 }
 

@@ -43,7 +43,7 @@ bool is_block(GgmlType t) {
 }
 
 std::vector<Shape2> shapes_for(GgmlType t) {
-  if (is_block(t)) return {{1, 32}, {7, 64}, {33, 96}, {300, 160}};
+  if (is_block(t)) return {{1, 32}, {7, 64}, {33, 96}, {300, 160}, {19, 576}};
   return {{1, 1}, {7, 17}, {33, 45}, {300, 128}};
 }
 
@@ -228,6 +228,35 @@ TEST(WeightMatrix, SplitLayoutGivesIdenticalResults) {
       w.row(s.rows - 1, ra.data());
       split.row(s.rows - 1, rb.data());
       EXPECT_EQ(ra, rb) << io::ggml_type_name(t);
+    }
+  }
+}
+
+// matvec_rows (several activations at once; the multi-activation split kernels where the CPU has
+// them) gives every row exactly what matvec gives for that activation alone.
+TEST(WeightMatrix, MatvecRowsEqualsMatvecOfEachRow) {
+  for (GgmlType t :
+       {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ4_0}) {
+    for (const Shape2& s : shapes_for(t)) {
+      const std::vector<float> v = llmkit::test::normal_floats(s.rows * s.cols, 40);
+      const WeightMatrix plain = WeightMatrix::from_f32(v.data(), s.rows, s.cols, t);
+      for (const WeightMatrix& w : {plain, plain.split_blocks()}) {
+        for (int64_t n : {1, 2, 3, 5, 8}) {
+          const std::vector<float> x = llmkit::test::normal_floats(n * s.cols, 41 + n);
+          for (int threads : {1, 2}) {
+            Context ctx(threads);
+            Context::Scope scope(ctx);
+            MatmulScratch scratch;
+            std::vector<float> got(n * s.rows), want(n * s.rows);
+            w.matvec_rows(x.data(), n, got.data(), scratch);
+            for (int64_t i = 0; i < n; ++i) {
+              w.matvec(x.data() + i * s.cols, want.data() + i * s.rows, scratch);
+            }
+            EXPECT_EQ(got, want) << io::ggml_type_name(t) << (w.is_split() ? " split" : "") << " ["
+                                 << s.rows << ", " << s.cols << "] n " << n;
+          }
+        }
+      }
     }
   }
 }
